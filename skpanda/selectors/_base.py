@@ -1,0 +1,401 @@
+"""BaseQuerySelector: the one interface of every query strategy."""
+
+import warnings
+from abc import ABCMeta
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, clone
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import f1_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
+
+from ._utils import (
+    check_budget,
+    default_estimator,
+    fit_classifier,
+    predict_labels,
+    query_template,
+    stack_rows,
+    top_k,
+)
+from ._validation import check_groups, split_sensitive_column
+
+_WARM_STARTS = ("representation", "data")
+
+
+def _has_encoder(self):
+    return getattr(self, "encoder", None) is not None
+
+
+class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
+    """Base class of all query selectors.
+
+    A query selector learns from a labeled dataset D0 (``fit``) and answers
+    "which rows of this unlabeled pool should be labeled next" (``select``).
+    The public verbs are implemented here once; a strategy implements one hook:
+
+    - ``_score_pool(candidates, state, *, Z_pool, groups, random_state)``:
+      a score per candidate pool row, higher = label first. Strategies with
+      ``_sequential = True`` run the real active-learning loop of
+      :func:`skpanda.simulation.active_learning_loop` when ``select`` gets an
+      ``oracle``; otherwise one batch is taken from the scores of h^0.
+    - ``_select(Z_pool, budget, *, groups, oracle, random_state)``: the whole
+      batch at once (PANDA).
+
+    and optionally ``_fit(Z, y, groups)`` for what it learns from D0.
+
+    Notes
+    -----
+    ``score`` returns a penalised validation F1 so that ``GridSearchCV`` can
+    tune ``budget``, ``rho`` and friends; see :meth:`score`.
+    """
+
+    # Ask scikit-learn's metadata routing for the sensitive attribute.
+    __metadata_request__fit = {"sensitive_features": True}
+    __metadata_request__score = {"sensitive_features": True}
+
+    _sequential = False
+    _needs_pool_groups = False
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.input_tags.sparse = True
+        return tags
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y, *, sensitive_features=None):
+        """Learn from the pre-existing labeled dataset D0.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Features of D0.
+        y : array-like of shape (n_samples,)
+            Binary labels of D0 (any two values).
+        sensitive_features : array-like of shape (n_samples,), default=None
+            Group of each row. ``None`` (and no ``sensitive_feature`` column)
+            puts every row in one group.
+
+        Returns
+        -------
+        self : object
+        """
+        self._check_params()
+        X, groups = split_sensitive_column(self, X, sensitive_features, "sensitive_features")
+        X, y = self._validate_X(X, y, reset=True)
+        self.label_encoder_ = LabelEncoder().fit(y)
+        self.classes_ = self.label_encoder_.classes_
+        y = self.label_encoder_.transform(y)
+        if groups is None:
+            if getattr(self, "rho", None) is not None:
+                warnings.warn(
+                    f"{type(self).__name__} was fitted without sensitive_features: all "
+                    "rows form one group and the parity constraint means nothing. Pass "
+                    "sensitive_features=... or sensitive_feature='column'.",
+                    UserWarning,
+                )
+            groups = np.zeros(y.shape[0], dtype=np.intp)
+        else:
+            groups = check_groups(groups, y.shape[0], "sensitive_features")
+        self.groups_ = np.unique(groups)
+        self.encoder_ = self._fit_encoder(X, y, groups)
+        Z = self._encode(X)
+        self.Z_fit_, self.y_fit_, self.groups_fit_ = Z, y, groups
+        self.estimator_ = fit_classifier(self._estimator_template(), Z, y, groups)
+        self._fit(Z, y, groups)
+        return self
+
+    def _fit(self, Z, y, groups):
+        """Hook: learn strategy state from D0 in the shared representation."""
+
+    # --------------------------------------------------------------- select
+    def select(self, X_pool, budget=None, *, sensitive_features=None, oracle=None):
+        """Choose which rows of ``X_pool`` to label.
+
+        Parameters
+        ----------
+        X_pool : array-like or sparse matrix of shape (n_pool, n_features)
+            The unlabeled pool U.
+        budget : int, default=None
+            Number of rows to select; ``None`` uses the ``budget`` parameter.
+        sensitive_features : array-like of shape (n_pool,), default=None
+            Groups of the pool rows, for strategies that use them.
+        oracle : callable, default=None
+            ``oracle(positions) -> labels`` answers label queries. Sequential
+            strategies then run the real active-learning loop (query
+            ``query_batch_size`` rows, receive labels, refit, repeat); without
+            it they take one batch from the classifier fitted on D0.
+
+        Returns
+        -------
+        positions : ndarray of int, shape (budget,)
+            Unique positions into ``X_pool``, in the order they would be
+            labeled.
+        """
+        check_is_fitted(self, "estimator_")
+        X_pool, groups = split_sensitive_column(
+            self, X_pool, sensitive_features, "sensitive_features"
+        )
+        X_pool = self._validate_X(X_pool, reset=False)
+        n_pool = X_pool.shape[0]
+        budget = check_budget(self.budget if budget is None else budget, n_pool)
+        if groups is not None:
+            groups = check_groups(groups, n_pool, "sensitive_features")
+        elif self._needs_pool_groups:
+            raise ValueError(
+                f"{type(self).__name__} needs the groups of the pool rows: pass "
+                "select(X_pool, sensitive_features=...) or set sensitive_feature=."
+            )
+        if oracle is not None and not callable(oracle):
+            raise TypeError(f"oracle must be callable as oracle(positions), got {oracle!r}.")
+        Z_pool = self._encode(X_pool)
+        rng = check_random_state(self.random_state)
+        if hasattr(self, "_select"):
+            positions = self._select(
+                Z_pool, budget, groups=groups, oracle=oracle, random_state=rng
+            )
+        elif oracle is not None and self._sequential:
+            positions = self._run_loop(Z_pool, budget, groups, oracle, rng)
+        else:
+            state = self._initial_state()
+            candidates = np.arange(n_pool)
+            scores = self._score_pool(
+                candidates, state, Z_pool=Z_pool, groups=groups, random_state=rng
+            )
+            positions = candidates[top_k(scores, budget, rng)]
+        return np.asarray(positions, dtype=np.intp)
+
+    def _run_loop(self, Z_pool, budget, groups, oracle, rng):
+        from ..simulation._loop import active_learning_loop
+
+        ask = self._wrap_oracle(oracle)
+        pool_groups = groups if groups is not None else np.zeros(Z_pool.shape[0], np.intp)
+
+        def score_fn(candidates, state):
+            return self._score_pool(
+                candidates, state, Z_pool=Z_pool, groups=groups, random_state=rng
+            )
+
+        def refit_fn(labeled, labels):
+            return self._refit_state(Z_pool[labeled], labels, pool_groups[labeled], labeled)
+
+        return active_learning_loop(
+            score_fn, refit_fn, self._initial_state(), Z_pool.shape[0], budget, ask,
+            batch_size=self.query_batch_size, random_state=rng,
+        )
+
+    def _initial_state(self):
+        from ..simulation._loop import QueryState
+
+        if not hasattr(self, "_query_model0"):
+            self._query_model0 = fit_classifier(
+                query_template(self.estimator), self.Z_fit_, self.y_fit_, self.groups_fit_
+            )
+        return QueryState(
+            self._query_model0, self.Z_fit_, self.y_fit_, self.groups_fit_,
+            np.empty(0, dtype=np.intp),
+        )
+
+    def _refit_state(self, Z_sel, y_sel, g_sel, labeled):
+        """h^b of the loop: the query model on D0 ∪ selection, or the selection."""
+        from ..simulation._loop import QueryState
+
+        if self.warm_start == "data":
+            Z, y, g = self._with_d0(Z_sel, y_sel, g_sel)
+        elif np.unique(y_sel).size < 2:
+            state = self._initial_state()
+            state.labeled = labeled
+            return state
+        else:
+            Z, y, g = Z_sel, y_sel, g_sel
+        model = fit_classifier(query_template(self.estimator), Z, y, g)
+        return QueryState(model, Z, y, g, labeled)
+
+    def _wrap_oracle(self, oracle):
+        def ask(positions):
+            labels = np.asarray(oracle(np.asarray(positions)))
+            if labels.ndim != 1 or labels.shape[0] != len(positions):
+                raise ValueError(
+                    f"oracle returned {labels.shape} labels for {len(positions)} queried "
+                    "rows; it must return one label per queried position."
+                )
+            unknown = ~np.isin(labels, self.classes_)
+            if unknown.any():
+                raise ValueError(
+                    f"oracle returned label(s) {np.unique(labels[unknown]).tolist()} never "
+                    f"seen in the training labels {self.classes_.tolist()}."
+                )
+            return self.label_encoder_.transform(labels)
+
+        return ask
+
+    # ---------------------------------------------------------------- score
+    def score(self, X, y, *, sensitive_features=None, sample_weight=None):
+        """Penalised validation F1 of a classifier trained on what is selected.
+
+        ``X`` is split (stratified, seeded by ``random_state``) 50/50 into a
+        pool and a validation set. ``budget`` rows are selected from the pool
+        (sequential strategies query the pool's labels through an oracle), the
+        downstream ``estimator`` is trained on them (with D0 under
+        ``warm_start="data"``), and evaluated on the validation set:
+
+        .. math:: \\text{score} = F_1 - \\max(0, \\hat\\Delta_V - \\rho) / \\rho
+
+        where :math:`\\hat\\Delta_V` is the validation disparity for
+        ``constraint``. Strategies without ``rho`` return the plain F1.
+
+        Parameters
+        ----------
+        X, y : array-like
+            Labeled data to simulate selection on (e.g. a CV fold).
+        sensitive_features : array-like, default=None
+            Groups of ``X``; required when the selector was fitted with groups.
+        sample_weight : None
+            Unused; accepted so routed ``Pipeline.score`` works
+            (scikit-learn#30937).
+
+        Returns
+        -------
+        score : float
+        """
+        check_is_fitted(self, "estimator_")
+        X, groups = split_sensitive_column(self, X, sensitive_features, "sensitive_features")
+        if groups is None and self.groups_.size > 1:
+            raise ValueError(
+                f"{type(self).__name__}.score needs sensitive_features: this selector was "
+                "fitted with groups. Under GridSearchCV, enable metadata routing with "
+                "sklearn.set_config(enable_metadata_routing=True) (scikit-learn never "
+                "passes sensitive_features to scoring otherwise), or name the column "
+                "with sensitive_feature='...'."
+            )
+        X = self._validate_X(X, reset=False)
+        y = np.asarray(y)
+        if groups is None:
+            groups = np.zeros(y.shape[0], np.intp)
+        groups = check_groups(groups, y.shape[0], "sensitive_features")
+        rng = check_random_state(self.random_state)
+        idx_pool, idx_val = train_test_split(
+            np.arange(y.shape[0]), test_size=0.5, random_state=rng,
+            stratify=y if np.unique(y, return_counts=True)[1].min() >= 2 else None,
+        )
+        X_pool, y_pool, g_pool = _take(X, idx_pool), y[idx_pool], groups[idx_pool]
+        chosen = self.select(
+            X_pool, sensitive_features=g_pool,
+            oracle=lambda positions: y_pool[positions],
+        )
+        model = self.fit_selected(X_pool, y_pool, positions=chosen, sensitive_features=g_pool)
+        Z_val = self._encode(_take(X, idx_val))
+        y_val = self.label_encoder_.transform(y[idx_val])
+        y_hat = predict_labels(model, Z_val, random_state=0)
+        f1 = f1_score(y_val, y_hat, zero_division=0.0)
+        rho = getattr(self, "rho", None)
+        if rho is None:
+            return float(f1)
+        from ..metrics import disparity
+
+        delta = disparity(y_val, y_hat, sensitive_features=groups[idx_val],
+                          constraint=self.constraint)
+        return float(f1 - max(0.0, delta - rho) / rho)
+
+    def fit_selected(self, X_pool, y_pool, *, positions, sensitive_features=None):
+        """Train the downstream ``estimator`` on the selected pool rows.
+
+        Under ``warm_start="representation"`` it sees the selected rows only;
+        under ``"data"`` D0 and the selected rows. Both in the shared
+        representation (``transform``).
+
+        Returns
+        -------
+        estimator : fitted classifier
+        """
+        check_is_fitted(self, "estimator_")
+        Z_sel = self._encode(_take(X_pool, positions))
+        y_sel = self.label_encoder_.transform(np.asarray(y_pool)[positions])
+        g = (np.zeros(len(positions), np.intp) if sensitive_features is None
+             else check_groups(sensitive_features, np.asarray(y_pool).shape[0],
+                               "sensitive_features")[positions])
+        if self.warm_start == "data":
+            Z_sel, y_sel, g = self._with_d0(Z_sel, y_sel, g)
+        return fit_classifier(self._estimator_template(), Z_sel, y_sel, g)
+
+    # ------------------------------------------------------------ transform
+    @available_if(_has_encoder)
+    def transform(self, X):
+        """The shared representation of ``X`` (the fitted ``encoder``)."""
+        check_is_fitted(self, "encoder_")
+        X, _ = split_sensitive_column(self, X, None, "sensitive_features")
+        return self._encode(self._validate_X(X, reset=False))
+
+    # -------------------------------------------------------------- helpers
+    def _check_params(self):
+        if self.warm_start not in _WARM_STARTS:
+            raise ValueError(f"warm_start must be one of {_WARM_STARTS}, got {self.warm_start!r}.")
+        qbs = self.query_batch_size
+        if isinstance(qbs, bool) or not isinstance(qbs, (int, np.integer)) or qbs < 1:
+            raise ValueError(f"query_batch_size must be a positive integer, got {qbs!r}.")
+        rho = getattr(self, "rho", None)
+        if rho is not None and not (isinstance(rho, (int, float)) and rho > 0):
+            raise ValueError(f"rho must be a positive number (a disparity bound), got {rho!r}.")
+        if hasattr(self, "constraint"):
+            from ..metrics import get_constraint
+
+            get_constraint(self.constraint)
+
+    def _estimator_template(self):
+        return default_estimator() if self.estimator is None else self.estimator
+
+    def _validate_X(self, X, y=None, *, reset):
+        """Check ``X`` (and ``y``); a raw frame is left to the ``encoder``."""
+        if self.encoder is not None:
+            kw = dict(skip_check_array=True)
+        else:
+            kw = dict(accept_sparse=["csr", "csc"], dtype="numeric", ensure_all_finite=True)
+        if y is None:
+            return validate_data(self, X, reset=reset, **kw)
+        X, y = validate_data(self, X, y, reset=reset, **kw)
+        y = np.asarray(y)
+        if y.ndim != 1 or y.shape[0] != X.shape[0]:
+            raise ValueError(f"y must be 1-d with one label per row of X ({X.shape[0]}).")
+        if type_of_target(y) != "binary":
+            n = np.unique(y).size
+            raise ValueError(
+                f"y must hold exactly two classes (binary labels); got {n} distinct "
+                f"value{'s' if n != 1 else ''} ({type_of_target(y)} target)."
+            )
+        return X, y
+
+    def _fit_encoder(self, X, y, groups):
+        if self.encoder is None:
+            return None
+        try:
+            check_is_fitted(self.encoder)
+            return self.encoder
+        except NotFittedError:
+            encoder = clone(self.encoder)
+            try:
+                return encoder.fit(X, y, sensitive_features=groups)
+            except TypeError:
+                return encoder.fit(X, y)
+
+    def _encode(self, X):
+        if self.encoder_ is None:
+            return X
+        Z = self.encoder_.transform(X)
+        data = Z.data if sp.issparse(Z) else np.asarray(Z, dtype=float)
+        if not np.all(np.isfinite(data)):
+            raise ValueError("X holds NaN or inf values after encoding; impute them first.")
+        return Z
+
+    def _with_d0(self, Z_sel, y_sel, g_sel):
+        return (stack_rows(self.Z_fit_, Z_sel), np.concatenate([self.y_fit_, y_sel]),
+                np.concatenate([self.groups_fit_, g_sel]))
+
+
+def _take(X, positions):
+    return X.iloc[positions] if hasattr(X, "iloc") else X[positions]

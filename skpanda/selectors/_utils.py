@@ -1,0 +1,123 @@
+"""Small helpers shared by every selector: budgets, top-k, oracles, estimators."""
+
+import inspect
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.dummy import DummyClassifier
+from sklearn.linear_model import LogisticRegression
+
+
+def check_budget(budget, n_pool, *, name="budget"):
+    """Return ``budget`` as an int in ``[1, n_pool]`` or raise a clear error."""
+    if isinstance(budget, bool) or not isinstance(budget, numbers.Integral):
+        raise TypeError(
+            f"{name} must be a positive integer (number of rows to select), "
+            f"got {budget!r} of type {type(budget).__name__}."
+        )
+    budget = int(budget)
+    if budget <= 0:
+        raise ValueError(f"{name}={budget} must be at least 1.")
+    if budget > n_pool:
+        raise ValueError(
+            f"{name}={budget} exceeds the pool size ({n_pool}); "
+            f"pass a budget of at most {n_pool} or a larger pool."
+        )
+    return budget
+
+
+def top_k(scores, k, random_state):
+    """Positions of the ``k`` highest ``scores``, best first.
+
+    Ties are broken by a random permutation drawn from ``random_state``, so the
+    result is deterministic for a fixed seed and unbiased across ties.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> top_k(np.array([0.1, 0.9, 0.5]), 2, np.random.RandomState(0)).tolist()
+    [1, 2]
+    """
+    scores = np.asarray(scores, dtype=float)
+    tiebreak = random_state.permutation(scores.shape[0])
+    return np.lexsort((tiebreak, -scores))[:k]
+
+
+def default_estimator():
+    """The downstream classifier used when ``estimator=None``."""
+    return LogisticRegression(max_iter=1000)
+
+
+def _takes_sensitive_features(estimator):
+    params = inspect.signature(estimator.fit).parameters
+    if "sensitive_features" in params:
+        return True
+    has_kwargs = any(p.kind is p.VAR_KEYWORD for p in params.values())
+    # fairlearn reductions take ``sensitive_features`` through **kwargs.
+    return has_kwargs and hasattr(estimator, "constraints")
+
+
+def fit_classifier(template, Z, y, groups):
+    """Fit a clone of ``template`` on ``(Z, y)``.
+
+    ``sensitive_features=groups`` is passed when the classifier's ``fit`` takes
+    it (fairlearn reductions). A training set with a single class gets a
+    ``DummyClassifier`` predicting that class: no learner can do better, and
+    callers never see a solver error from a degenerate selection.
+    """
+    if np.unique(y).size < 2:
+        return DummyClassifier(strategy="most_frequent").fit(Z, y)
+    est = clone(template)
+    if _takes_sensitive_features(est):
+        return est.fit(Z, y, sensitive_features=groups)
+    return est.fit(Z, y)
+
+
+def predict_labels(estimator, Z, random_state=None):
+    """Hard 0/1 predictions; a randomized predictor (fairlearn) gets a seed."""
+    if "random_state" in inspect.signature(estimator.predict).parameters:
+        return np.asarray(estimator.predict(Z, random_state=random_state))
+    return np.asarray(estimator.predict(Z))
+
+
+def predict_positive_proba(estimator, Z):
+    """P(y=1 | z) from ``predict_proba``, or a sigmoid of ``decision_function``."""
+    if hasattr(estimator, "predict_proba"):
+        proba = estimator.predict_proba(Z)
+        if proba.shape[1] == 1:  # DummyClassifier trained on one class
+            return np.full(proba.shape[0], float(estimator.classes_[0]))
+        return proba[:, 1]
+    return 1.0 / (1.0 + np.exp(-np.asarray(estimator.decision_function(Z))))
+
+
+def query_template(estimator):
+    """The classifier an uncertainty strategy refits to score the pool.
+
+    A probabilistic classifier is used as it is. A fairlearn reduction has no
+    ``predict_proba``: its base estimator scores the pool (paper §4.1,
+    "Fairlearn+AL" selects by the margin of the unconstrained learner, then
+    fairlearn trains the final classifier).
+    """
+    if estimator is None:
+        return default_estimator()
+    if hasattr(estimator, "predict_proba") or hasattr(estimator, "decision_function"):
+        return estimator
+    inner = getattr(estimator, "estimator", None)
+    if inner is not None and (
+        hasattr(inner, "predict_proba") or hasattr(inner, "decision_function")
+    ):
+        return inner
+    raise TypeError(
+        f"estimator {type(estimator).__name__} has neither predict_proba nor "
+        "decision_function, and no base `estimator` that does; uncertainty "
+        "strategies need one of them."
+    )
+
+
+def stack_rows(A, B):
+    """Row-stack two feature matrices, dense or sparse."""
+    if sp.issparse(A) or sp.issparse(B):
+        return sp.vstack([sp.csr_matrix(A), sp.csr_matrix(B)]).tocsr()
+    return np.vstack([A, B])
