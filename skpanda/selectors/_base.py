@@ -10,6 +10,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.metrics import f1_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import ClassifierTags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
@@ -66,6 +67,8 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
         tags.input_tags.sparse = True
+        # Binary labels only: scikit-learn's checks then draw two-class targets.
+        tags.classifier_tags = ClassifierTags(multi_class=False)
         return tags
 
     # ------------------------------------------------------------------ fit
@@ -88,6 +91,11 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         """
         self._check_params()
         X, groups = split_sensitive_column(self, X, sensitive_features, "sensitive_features")
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None; "
+                "fit needs the labels of D0."
+            )
         X, y = self._validate_X(X, y, reset=True)
         self.label_encoder_ = LabelEncoder().fit(y)
         self.classes_ = self.label_encoder_.classes_
@@ -193,12 +201,13 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
     def _initial_state(self):
         from ..simulation._loop import QueryState
 
-        if not hasattr(self, "_query_model0"):
-            self._query_model0 = fit_classifier(
-                query_template(self.estimator), self.Z_fit_, self.y_fit_, self.groups_fit_
-            )
+        template = query_template(self.estimator)
+        if self.estimator is None or template is self.estimator:
+            model = self.estimator_  # h^0 itself scores the pool
+        else:  # e.g. the base learner of a fairlearn reduction; select never caches on self
+            model = fit_classifier(template, self.Z_fit_, self.y_fit_, self.groups_fit_)
         return QueryState(
-            self._query_model0, self.Z_fit_, self.y_fit_, self.groups_fit_,
+            model, self.Z_fit_, self.y_fit_, self.groups_fit_,
             np.empty(0, dtype=np.intp),
         )
 
@@ -274,7 +283,7 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
                 "passes sensitive_features to scoring otherwise), or name the column "
                 "with sensitive_feature='...'."
             )
-        X = self._validate_X(X, reset=False)
+        X_in, X = X, self._validate_X(X, reset=False)
         y = np.asarray(y)
         if groups is None:
             groups = np.zeros(y.shape[0], np.intp)
@@ -284,7 +293,7 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
             np.arange(y.shape[0]), test_size=0.5, random_state=rng,
             stratify=y if np.unique(y, return_counts=True)[1].min() >= 2 else None,
         )
-        X_pool, y_pool, g_pool = _take(X, idx_pool), y[idx_pool], groups[idx_pool]
+        X_pool, y_pool, g_pool = _take(X_in, idx_pool), y[idx_pool], groups[idx_pool]
         chosen = self.select(
             X_pool, sensitive_features=g_pool,
             oracle=lambda positions: y_pool[positions],
@@ -315,11 +324,14 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         estimator : fitted classifier
         """
         check_is_fitted(self, "estimator_")
+        X_pool, groups = split_sensitive_column(
+            self, X_pool, sensitive_features, "sensitive_features"
+        )
+        X_pool = self._validate_X(X_pool, reset=False)
         Z_sel = self._encode(_take(X_pool, positions))
         y_sel = self.label_encoder_.transform(np.asarray(y_pool)[positions])
-        g = (np.zeros(len(positions), np.intp) if sensitive_features is None
-             else check_groups(sensitive_features, np.asarray(y_pool).shape[0],
-                               "sensitive_features")[positions])
+        g = (np.zeros(len(positions), np.intp) if groups is None
+             else check_groups(groups, X_pool.shape[0], "sensitive_features")[positions])
         if self.warm_start == "data":
             Z_sel, y_sel, g = self._with_d0(Z_sel, y_sel, g)
         return fit_classifier(self._estimator_template(), Z_sel, y_sel, g)
@@ -362,7 +374,7 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         y = np.asarray(y)
         if y.ndim != 1 or y.shape[0] != X.shape[0]:
             raise ValueError(f"y must be 1-d with one label per row of X ({X.shape[0]}).")
-        if type_of_target(y) != "binary":
+        if type_of_target(y, input_name="y", raise_unknown=True) != "binary":
             n = np.unique(y).size
             raise ValueError(
                 f"y must hold exactly two classes (binary labels); got {n} distinct "

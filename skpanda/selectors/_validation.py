@@ -30,28 +30,35 @@ def split_sensitive_column(selector, X, sensitive_features, name):
     column = selector.sensitive_feature
     if column is None:
         return X, sensitive_features
-    if sensitive_features is not None:
-        raise ValueError(
-            f"Got both {name}= and sensitive_feature={column!r}; pass only one of them."
-        )
     if hasattr(X, "columns"):
         if column not in X.columns:
             if hasattr(selector, "n_features_in_"):  # pool without the column
-                return X, None
+                return X, sensitive_features
             raise ValueError(
                 f"sensitive_feature={column!r} is not a column of X "
                 f"(columns: {list(X.columns)[:10]}...)."
             )
+        _check_not_both(sensitive_features, column, name)
         return X.drop(columns=[column]), X[column].to_numpy()
+    X = np.asarray(X) if not hasattr(X, "tocsc") else X
+    if X.ndim == 2 and getattr(selector, "n_features_in_", None) == X.shape[1]:
+        return X, sensitive_features  # the column was already taken out
     if not isinstance(column, numbers.Integral):
         raise ValueError(
             f"sensitive_feature={column!r} names a column, but X is not a DataFrame; "
             "pass a DataFrame or the column's integer position."
         )
-    X = np.asarray(X) if not hasattr(X, "tocsc") else X
+    _check_not_both(sensitive_features, column, name)
     if not -X.shape[1] <= column < X.shape[1]:
         raise ValueError(f"sensitive_feature={column} is out of range for X with {X.shape[1]} columns.")
     keep = [j for j in range(X.shape[1]) if j != column % X.shape[1]]
     col = X[:, column]
     col = col.toarray().ravel() if hasattr(col, "toarray") else np.asarray(col).ravel()
     return X[:, keep], col
+
+
+def _check_not_both(sensitive_features, column, name):
+    if sensitive_features is not None:
+        raise ValueError(
+            f"Got both {name}= and sensitive_feature={column!r}; pass only one of them."
+        )
