@@ -1,0 +1,137 @@
+"""One cell of the experiment grid (method × seed) and its on-disk record.
+
+A cell selects once at the largest budget (selections are in labeling order)
+and evaluates every budget on a prefix of that selection. Prefixes are exact
+for sequential strategies (the first ``b`` queries of a ``B``-query run are the
+``b``-query run), for deterministic top-k (the first ``b`` of a ranking are
+the top ``b``) and, in distribution, for random and Gumbel-top-k orders (the
+first ``b`` rows of a uniformly random order are a uniform ``b``-subset).
+"""
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import accuracy_score, f1_score
+
+#: Columns of the tidy result table, in order.
+COLUMNS = (
+    "dataset", "method", "seed", "budget", "f1", "accuracy", "delta_dp", "delta_eo",
+    "delta_eb", "select_seconds", "fit_seconds", "train_seconds", "n_selected",
+    "positive_share", "minority_share", "positive_rate_test", "representation",
+)
+
+
+def fingerprint(config):
+    """A short stable hash of a JSON-able configuration."""
+    text = json.dumps(config, sort_keys=True, default=str)
+    return hashlib.sha1(text.encode()).hexdigest()[:10]
+
+
+def cell_path(out, method, seed, key):
+    """Where the record of one finished cell lives."""
+    return Path(out) / "cells" / f"{method}-seed{seed}-{key}.json"
+
+
+def write_json_atomic(path, payload):
+    """Write ``payload`` as JSON through a temporary file, so readers never see half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
+    tmp.write_text(json.dumps(payload, indent=1, default=_to_builtin))
+    os.replace(tmp, path)
+
+
+def _to_builtin(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def evaluate(model, Z_test, y_test, g_test, *, random_state):
+    """Test F1, accuracy and the three Table-1 disparities of ``model``."""
+    from ..metrics import demographic_parity, equalized_odds, error_rate_balance
+    from ..selectors._utils import predict_labels
+
+    y_hat = predict_labels(model, Z_test, random_state=random_state)
+    kw = dict(sensitive_features=g_test)
+    return {
+        "f1": float(f1_score(y_test, y_hat, zero_division=0.0)),
+        "accuracy": float(accuracy_score(y_test, y_hat)),
+        "delta_dp": float(demographic_parity(y_test, y_hat, **kw)),
+        "delta_eo": float(equalized_odds(y_test, y_hat, **kw)),
+        "delta_eb": float(error_rate_balance(y_test, y_hat, **kw)),
+    }
+
+
+def run_cell(method, seed, split, budgets, *, encoder=None, rho=0.04,
+             fal_candidates=100, encoder_seconds=0.0, dataset="", representation=""):
+    """Select with one method on one seed's pool and evaluate every budget.
+
+    Parameters
+    ----------
+    method : str
+        A name of :data:`~skpanda.simulation._protocol.METHODS`.
+    seed : int
+        Seeds the selector and the randomized predictions of fairlearn.
+    split : ProtocolSplit
+        D0, pool and test set of the seed.
+    budgets : sequence of int
+        Increasing budgets; the largest is selected once, the others are its
+        prefixes.
+    encoder : fitted PandaQuerySelector, default=None
+        The shared representation; for ``method="panda"`` also the selector.
+    rho : float
+    fal_candidates : int
+    encoder_seconds : float
+        Meta-training time of ``encoder``, reported as PANDA's fit time.
+    dataset, representation : str
+        Copied into the rows.
+
+    Returns
+    -------
+    rows : list of dict
+        One row per budget with the columns of :data:`COLUMNS`.
+    """
+    from ._protocol import make_oracle, make_selector
+
+    tic = time.perf_counter()
+    if method == "panda":
+        if encoder is None:
+            raise ValueError("method='panda' needs the fitted PANDA selector as encoder=.")
+        selector, fit_seconds = encoder, float(encoder_seconds)
+    else:
+        selector = make_selector(method, encoder=encoder, rho=rho, random_state=seed,
+                                 fal_candidates=fal_candidates)
+        selector.fit(split.X_train, split.y_train, sensitive_features=split.g_train)
+        fit_seconds = time.perf_counter() - tic
+    tic = time.perf_counter()
+    positions = selector.select(split.X_pool, max(budgets), sensitive_features=split.g_pool,
+                                oracle=make_oracle(split.y_pool))
+    select_seconds = time.perf_counter() - tic
+    Z_test = selector.transform(split.X_test) if hasattr(selector, "transform") else split.X_test
+    values, counts = np.unique(split.g_pool, return_counts=True)
+    minority = values[np.argmin(counts)]
+    rows = []
+    for budget in budgets:
+        chosen = positions[:budget]
+        tic = time.perf_counter()
+        model = selector.fit_selected(split.X_pool, split.y_pool, positions=chosen,
+                                      sensitive_features=split.g_pool)
+        train_seconds = time.perf_counter() - tic
+        scores = evaluate(model, Z_test, split.y_test, split.g_test, random_state=seed)
+        rows.append({
+            "dataset": dataset, "method": method, "seed": int(seed), "budget": int(budget),
+            **scores,
+            "select_seconds": select_seconds, "fit_seconds": fit_seconds,
+            "train_seconds": train_seconds,
+            "n_selected": int(chosen.shape[0]),
+            "positive_share": float(np.mean(split.y_pool[chosen] == 1)),
+            "minority_share": float(np.mean(split.g_pool[chosen] == minority)),
+            "positive_rate_test": float(np.mean(split.y_test == 1)),
+            "representation": representation,
+        })
+    return rows

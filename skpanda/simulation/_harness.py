@@ -1,0 +1,291 @@
+"""The experiment harness: the paper's §4 comparison as one function call.
+
+``run_experiment`` runs every (method, seed) cell of the grid through
+``joblib.Parallel`` (so ``joblib.parallel_backend("dask")`` distributes it),
+writes one small JSON file per finished cell (an interrupted run resumes
+without recomputing them), and assembles the tidy CSV, the Markdown summary
+and the figures from those files.
+"""
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._cells import COLUMNS, cell_path, fingerprint, run_cell, write_json_atomic
+from ._protocol import check_methods, load_dataset, split_protocol
+
+DEFAULT_BUDGETS = (25, 50, 100, 200, 300, 400)
+
+#: PANDA settings of ``quick=True``: a short meta-training (filtered to the
+#: parameters the installed ``PandaQuerySelector`` has).
+QUICK_PANDA_PARAMS = {"n_iter": 30}
+
+
+def _check_budgets(budgets):
+    try:
+        budgets = sorted({int(b) for b in budgets})
+    except (TypeError, ValueError):
+        raise ValueError(f"budgets={budgets!r} must be positive integers, e.g. (25, 50, 100).")
+    if not budgets or budgets[0] < 1:
+        raise ValueError(f"budgets={budgets!r} must be positive integers, e.g. (25, 50, 100).")
+    return budgets
+
+
+def _check_seeds(seeds):
+    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
+        if seeds < 1:
+            raise ValueError(f"seeds={seeds} must be at least 1 (or a list of seeds).")
+        return list(range(int(seeds)))
+    seeds = [int(s) for s in seeds]
+    if not seeds:
+        raise ValueError("seeds=[] holds no seed; pass a count such as 3 or a list.")
+    return list(dict.fromkeys(seeds))
+
+
+def _panda_selector(params, seed, rho):
+    from ..panda import PandaQuerySelector
+
+    known = PandaQuerySelector().get_params()
+    kwargs = {"rho": rho, "random_state": seed}
+    kwargs.update({k: v for k, v in (params or {}).items() if k in known})
+    return PandaQuerySelector(**kwargs)
+
+
+def fit_representation(split, seed, *, out, key, rho, panda_params, budget):
+    """The fitted PANDA selector of one seed, from the on-disk cache if there.
+
+    Returns ``(selector, seconds)``: the meta-training time (as recorded when
+    it was first fitted).
+    """
+    from ..panda import PandaQuerySelector
+
+    folder = Path(out) / "panda"
+    model, meta = folder / f"seed{seed}-{key}", folder / f"seed{seed}-{key}.json"
+    if meta.exists():
+        return PandaQuerySelector.load(model), json.loads(meta.read_text())["seconds"]
+    params = {"budget": budget, **(panda_params or {})}
+    selector = _panda_selector(params, seed, rho)
+    tic = time.perf_counter()
+    selector.fit(split.X_train, split.y_train, sensitive_features=split.g_train)
+    seconds = time.perf_counter() - tic
+    folder.mkdir(parents=True, exist_ok=True)
+    selector.save(model)
+    write_json_atomic(meta, {"seconds": seconds, "params": selector.get_params(deep=False)})
+    return selector, seconds
+
+
+def run_experiment(dataset="adult", methods=None, *, seeds=None, budgets=DEFAULT_BUDGETS,
+                   rho=0.04, out="results", n_jobs=1, quick=False, panda_params=None,
+                   fal_candidates=None, dataset_params=None, progress=True, plot=True):
+    """Reproduce the paper's §4 comparison and write its table and figures.
+
+    For every seed: shuffle, split D0 / pool / test (§4,
+    :func:`~skpanda.simulation._protocol.split_protocol`), build the shared
+    representation (§4.2: the encoder of a PANDA selector meta-trained on D0
+    when ``"panda"`` is among ``methods``, else the standardised one-hot
+    features), then for every method select ``max(budgets)`` rows, train the
+    downstream classifier on each budget's prefix and evaluate it on the test
+    set.
+
+    Parameters
+    ----------
+    dataset : {"adult", "compas", "german", "census_kdd", "synthetic"}, default="adult"
+    methods : list of str, default=None
+        Subset of ``random, margin, entropy, group_random, fal, fairlearn,
+        fairlearn_al, panda``; ``None`` runs all of them (PANDA only if
+        ``skpanda.panda`` is importable).
+    seeds : int or list of int, default=None
+        Number of seeds (``0 .. seeds-1``) or the seeds; ``None`` means 3, or
+        1 with ``quick=True``.
+    budgets : sequence of int, default=(25, 50, 100, 200, 300, 400)
+        Budgets of the learning curves. Budgets above the pool size are
+        dropped with a warning.
+    rho : float, default=0.04
+        Disparity bound of fairlearn, FAL and PANDA.
+    out : str or path, default="results"
+        Output folder: ``cells/`` (one JSON per finished cell), ``panda/``
+        (the fitted PANDA per seed), ``results.csv``, ``summary.md``,
+        ``figure1_tradeoff.png``, ``figure2_learning_curves.png``.
+    n_jobs : int, default=1
+        Cells run in parallel through ``joblib.Parallel``.
+    quick : bool, default=False
+        One seed, a short PANDA meta-training (:data:`QUICK_PANDA_PARAMS`)
+        and FAL with 20 candidates per query.
+    panda_params : dict, default=None
+        Extra ``PandaQuerySelector`` parameters (``budget`` defaults to
+        ``max(budgets)``).
+    fal_candidates : int, default=None
+        FAL's ``n_candidates``: 100, or 20 with ``quick=True``.
+    dataset_params : dict, default=None
+        Passed to the dataset loader (e.g. ``{"n_samples": 2000}`` for
+        ``"synthetic"``, ``{"data_home": ...}`` for the others).
+    progress : bool, default=True
+        Show tqdm progress bars (on stderr).
+    plot : bool, default=True
+        Write the figures (needs matplotlib).
+
+    Returns
+    -------
+    results : pandas.DataFrame
+        One row per method × seed × budget: ``dataset, method, seed,
+        budget``; the test metrics ``f1, accuracy, delta_dp, delta_eo,
+        delta_eb``; wall times ``select_seconds`` (the one selection at the
+        largest budget), ``fit_seconds`` (``fit`` on D0; PANDA's
+        meta-training), ``train_seconds`` (the downstream classifier at this
+        budget); ``n_selected``, ``positive_share`` and ``minority_share`` (of
+        the selected rows), ``positive_rate_test`` and ``representation``.
+
+    Notes
+    -----
+    Rerunning with the same arguments and ``out`` reuses every finished cell
+    and the cached PANDA selectors; changing an argument that affects a cell
+    (dataset, budgets, rho, representation, FAL candidates) recomputes it.
+
+    Examples
+    --------
+    >>> df = run_experiment("synthetic", ["random", "entropy"], seeds=1,
+    ...                     budgets=(10, 20), out=getfixture("tmp_path"),
+    ...                     dataset_params={"n_samples": 400}, progress=False,
+    ...                     plot=False)                               # doctest: +SKIP
+    """
+    from joblib import Parallel, delayed
+
+    if methods is None:
+        methods = check_methods(None)
+        if not _panda_available():
+            methods.remove("panda")
+    methods = check_methods(methods)
+    seeds = _check_seeds((1 if quick else 3) if seeds is None else seeds)
+    budgets = _check_budgets(budgets)
+    if fal_candidates is None:
+        fal_candidates = 20 if quick else 100
+    if quick:
+        panda_params = {**QUICK_PANDA_PARAMS, **(panda_params or {})}
+    dataset_params = dict(dataset_params or {})
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    X, y, groups = load_dataset(dataset, **dataset_params)
+    splits = {s: split_protocol(X, y, groups, random_state=s) for s in seeds}
+    budgets = _fit_budgets(budgets, min(len(sp.y_pool) for sp in splits.values()))
+
+    use_panda = "panda" in methods
+    representation = ("panda:" + fingerprint(panda_params or {})) if use_panda else "onehot"
+    base = dict(dataset=dataset, dataset_params=dataset_params, budgets=budgets, rho=rho,
+                representation=representation)
+    rep_key = fingerprint({**base, "budgets": max(budgets)})
+    write_json_atomic(out / "config.json", {**base, "methods": methods, "seeds": seeds,
+                                            "panda_params": panda_params,
+                                            "fal_candidates": fal_candidates})
+
+    def key(method):
+        extra = {"fal_candidates": fal_candidates} if method == "fal" else {}
+        return fingerprint({**base, **extra})
+
+    encoders = {s: (None, 0.0) for s in seeds}
+    if use_panda:
+        for s in _bar(seeds, progress, "PANDA (shared representation)"):
+            encoders[s] = fit_representation(
+                splits[s], s, out=out, key=rep_key, rho=rho, panda_params=panda_params,
+                budget=max(budgets))
+
+    todo = [(m, s) for m in methods for s in seeds
+            if not cell_path(out, m, s, key(m)).exists()]
+    bars = {m: _bar_total(len(seeds), progress, m, i) for i, m in enumerate(methods)}
+    for m in methods:
+        bars[m].update(len(seeds) - sum(1 for mm, _ in todo if mm == m))
+    tasks = (
+        delayed(run_cell)(m, s, splits[s], budgets, encoder=encoders[s][0], rho=rho,
+                          fal_candidates=fal_candidates, encoder_seconds=encoders[s][1],
+                          dataset=dataset, representation=representation)
+        for m, s in todo
+    )
+    try:
+        for rows in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(tasks):
+            m, s = rows[0]["method"], rows[0]["seed"]
+            write_json_atomic(cell_path(out, m, s, key(m)), rows)
+            bars[m].update(1)
+    except KeyboardInterrupt:
+        done = sum(cell_path(out, m, s, key(m)).exists() for m in methods for s in seeds)
+        print(f"\nInterrupted: {done} finished cells are kept in {out / 'cells'}; rerun the "
+              "same command to resume.", file=sys.stderr)
+        raise
+    finally:
+        for bar in bars.values():
+            bar.close()
+
+    frames = [json.loads(cell_path(out, m, s, key(m)).read_text()) for m in methods
+              for s in seeds]
+    df = pd.DataFrame([row for rows in frames for row in rows], columns=list(COLUMNS))
+    df.to_csv(out / "results.csv", index=False)
+    from ._figures import plot_figures, summary_table
+
+    (out / "summary.md").write_text(summary_table(df) + "\n")
+    if plot:
+        plot_figures(df, out, rho=rho)
+    return df
+
+
+def load_results(out):
+    """Read the tidy results of a finished (or interrupted) run.
+
+    Parameters
+    ----------
+    out : str or path
+        The output folder of :func:`run_experiment`.
+
+    Returns
+    -------
+    results : pandas.DataFrame
+        ``results.csv`` when the run finished; otherwise the rows of every
+        finished cell in ``cells/``.
+    """
+    out = Path(out)
+    if (out / "results.csv").exists():
+        return pd.read_csv(out / "results.csv")
+    files = sorted((out / "cells").glob("*.json"))
+    if not files:
+        raise FileNotFoundError(
+            f"{out} holds no results.csv and no finished cells; run "
+            "run_experiment(out=...) or `skpanda reproduce --out ...` first."
+        )
+    rows = [row for f in files for row in json.loads(f.read_text())]
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def _fit_budgets(budgets, n_pool):
+    kept = [b for b in budgets if b <= n_pool]
+    if len(kept) < len(budgets):
+        import warnings
+
+        warnings.warn(f"budgets {[b for b in budgets if b > n_pool]} exceed the pool size "
+                      f"({n_pool}) and are dropped.", UserWarning)
+    if not kept:
+        raise ValueError(f"budgets={budgets} all exceed the pool size ({n_pool}); pass "
+                         "smaller budgets or a larger dataset.")
+    return kept
+
+
+def _panda_available():
+    try:
+        from ..panda import PandaQuerySelector  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _bar(iterable, enabled, desc):
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, desc=desc, disable=not enabled, leave=False)
+
+
+def _bar_total(total, enabled, desc, position):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=f"{desc:>13}", unit="seed", disable=not enabled,
+                position=position, leave=True)

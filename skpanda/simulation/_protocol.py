@@ -1,0 +1,239 @@
+"""The experimental protocol of the paper's §4: data, splits, methods, oracle.
+
+One seed of an experiment is a :class:`ProtocolSplit`: the data shuffled with
+the seed, split 50/50 into meta-train D0 and meta-test, and meta-test split
+50/50 into the unlabeled pool and the test set, every split stratified by
+label × group. Methods are built by :func:`make_selector` from the names used
+in result files and on the command line.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+#: Method names, in the order of the paper's §4.1.
+METHODS = (
+    "random", "margin", "entropy", "group_random", "fal", "fairlearn",
+    "fairlearn_al", "panda",
+)
+
+#: Methods that look at groups or parity (drawn with solid lines/filled markers).
+PARITY_AWARE = frozenset({"group_random", "fal", "fairlearn", "fairlearn_al", "panda"})
+
+#: Sequential methods: they query labels one at a time through the oracle.
+SEQUENTIAL = frozenset({"margin", "entropy", "fal", "fairlearn_al"})
+
+DATASETS = ("adult", "compas", "german", "census_kdd", "synthetic")
+
+#: Labels used in tables and figures.
+LABELS = {
+    "random": "Random", "margin": "Margin", "entropy": "Entropy",
+    "group_random": "Group-aware random", "fal": "FAL", "fairlearn": "Fairlearn",
+    "fairlearn_al": "Fairlearn+AL", "panda": "PANDA",
+}
+
+
+def check_methods(methods):
+    """Validate method names; ``None`` means every method of :data:`METHODS`."""
+    if methods is None:
+        return list(METHODS)
+    if isinstance(methods, str):
+        methods = [m.strip() for m in methods.split(",") if m.strip()]
+    methods = list(dict.fromkeys(methods))
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown or not methods:
+        raise ValueError(
+            f"methods={methods!r} holds unknown or no method names {unknown}; "
+            f"choose among {list(METHODS)}."
+        )
+    return methods
+
+
+def load_dataset(name, **params):
+    """Return ``(X, y, groups)`` for one of :data:`DATASETS`.
+
+    Parameters
+    ----------
+    name : str
+        ``"adult"`` (shipped), ``"compas"``, ``"german"``, ``"census_kdd"`` (read
+        from ``data_home``) or ``"synthetic"``.
+    **params
+        Passed to the loader (e.g. ``data_home=``) or, for ``"synthetic"``, to
+        :func:`skpanda.datasets.make_biased_classification` (default 20,000 rows
+        and ``random_state=0``).
+
+    Returns
+    -------
+    X : pandas.DataFrame or ndarray
+    y : ndarray of 0/1
+    groups : ndarray
+    """
+    from .. import datasets
+
+    if name == "synthetic":
+        params = {"n_samples": 20000, "random_state": 0, **params}
+        X, y, groups = datasets.make_biased_classification(return_X_y=True, **params)
+        return X, np.asarray(y), np.asarray(groups)
+    if name not in DATASETS:
+        raise ValueError(f"dataset={name!r} is unknown; choose among {list(DATASETS)}.")
+    X, y, groups = getattr(datasets, f"load_{name}")(return_X_y=True, **params)
+    return X, np.asarray(y), np.asarray(groups)
+
+
+@dataclass
+class ProtocolSplit:
+    """D0, pool and test set of one seed, in the standardised feature space.
+
+    ``X_*`` are dense float arrays: the raw columns one-hot encoded and
+    standardised by :func:`skpanda.datasets.make_preprocessor` fitted on D0.
+    """
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    g_train: np.ndarray
+    X_pool: np.ndarray
+    y_pool: np.ndarray
+    g_pool: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    g_test: np.ndarray
+
+
+def _stratify_key(y, groups):
+    _, g = np.unique(groups, return_inverse=True)
+    key = np.asarray(y).astype(np.int64) * (g.max() + 1) + g
+    _, counts = np.unique(key, return_counts=True)
+    return key if counts.min() >= 4 else np.asarray(y)
+
+
+def split_protocol(X, y, groups, *, random_state):
+    """Split one seed's data as in the paper's §4.
+
+    Shuffle with ``random_state``; 50/50 into meta-train D0 and meta-test;
+    meta-test 50/50 into the unlabeled pool and the test set. Both splits are
+    stratified by label × group (by label alone if some label × group cell
+    has fewer than 4 rows). Features are one-hot encoded and standardised by a
+    preprocessor fitted on D0 only.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame or array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    groups : array-like of shape (n_samples,)
+    random_state : int
+
+    Returns
+    -------
+    split : ProtocolSplit
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(400, 3)); y = rng.randint(0, 2, 400); g = rng.randint(0, 2, 400)
+    >>> s = split_protocol(X, y, g, random_state=0)
+    >>> len(s.y_train), len(s.y_pool), len(s.y_test)
+    (200, 100, 100)
+    """
+    from ..datasets import make_preprocessor
+
+    y, groups = np.asarray(y), np.asarray(groups)
+    idx = np.arange(y.shape[0])
+    train, meta_test = train_test_split(
+        idx, test_size=0.5, shuffle=True, random_state=random_state,
+        stratify=_stratify_key(y, groups),
+    )
+    pool, test = train_test_split(
+        meta_test, test_size=0.5, shuffle=True, random_state=random_state,
+        stratify=_stratify_key(y[meta_test], groups[meta_test]),
+    )
+
+    def take(rows):
+        return X.iloc[rows] if hasattr(X, "iloc") else np.asarray(X)[rows]
+
+    prep = make_preprocessor(take(train)).fit(take(train))
+
+    def encode(rows):
+        return np.ascontiguousarray(prep.transform(take(rows)), dtype=float)
+
+    return ProtocolSplit(
+        encode(train), y[train], groups[train],
+        encode(pool), y[pool], groups[pool],
+        encode(test), y[test], groups[test],
+    )
+
+
+def fairlearn_estimator(rho, constraint="demographic_parity"):
+    """``ExponentiatedGradient(LogisticRegression, <constraint> <= rho)``.
+
+    The inner LogisticRegression uses liblinear (3-7x faster than lbfgs for
+    fairlearn's reweighted refits; the same L2-regularised objective up to
+    the intercept penalty).
+    """
+    from fairlearn.reductions import ExponentiatedGradient
+    from sklearn.linear_model import LogisticRegression
+
+    from ..metrics import to_fairlearn_moment
+
+    moment = to_fairlearn_moment(constraint, rho)
+    return ExponentiatedGradient(LogisticRegression(solver="liblinear"), moment)
+
+
+def make_selector(method, *, encoder=None, rho=0.04, random_state=None,
+                  fal_candidates=100):
+    """Build the query selector of one method name (see :data:`METHODS`).
+
+    Parameters
+    ----------
+    method : str
+        One of :data:`METHODS` except ``"panda"`` (the harness fits PANDA
+        once per seed and reuses it).
+    encoder : fitted transformer, default=None
+        The shared representation (a fitted ``PandaQuerySelector``), or
+        ``None`` to work on the standardised features directly.
+    rho : float, default=0.04
+        Disparity bound for fairlearn and FAL.
+    random_state : int, default=None
+    fal_candidates : int, default=100
+        ``n_candidates`` of Fair Active Learning: the number of pool rows
+        (the most uncertain ones) whose expected disparity is evaluated per
+        query, which keeps FAL's per-candidate refits tractable.
+
+    Returns
+    -------
+    selector : BaseQuerySelector
+        Unfitted.
+    """
+    from .. import selectors
+
+    common = dict(encoder=encoder, random_state=random_state)
+    if method == "random":
+        return selectors.RandomQuerySelector(**common)
+    if method == "margin":
+        return selectors.MarginQuerySelector(**common)
+    if method == "entropy":
+        return selectors.EntropyQuerySelector(**common)
+    if method == "group_random":
+        return selectors.GroupRandomQuerySelector(**common)
+    if method == "fal":
+        return selectors.FairActiveLearningQuerySelector(
+            alpha=0.6, n_candidates=fal_candidates, **common
+        )
+    if method == "fairlearn":
+        return selectors.RandomQuerySelector(estimator=fairlearn_estimator(rho), **common)
+    if method == "fairlearn_al":
+        return selectors.MarginQuerySelector(estimator=fairlearn_estimator(rho), **common)
+    raise ValueError(f"method={method!r} has no selector factory; choose among {list(METHODS)}.")
+
+
+def make_oracle(y_pool):
+    """An oracle answering label queries from the pool's hidden labels.
+
+    Examples
+    --------
+    >>> make_oracle([0, 1, 1])([2, 0]).tolist()
+    [1, 0]
+    """
+    y_pool = np.asarray(y_pool)
+    return lambda positions: y_pool[np.asarray(positions)]
