@@ -374,11 +374,13 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         y = np.asarray(y)
         if y.ndim != 1 or y.shape[0] != X.shape[0]:
             raise ValueError(f"y must be 1-d with one label per row of X ({X.shape[0]}).")
-        if type_of_target(y, input_name="y", raise_unknown=True) != "binary":
+        target = type_of_target(y, input_name="y", raise_unknown=True)
+        if target != "binary" or np.unique(y).size != 2:
             n = np.unique(y).size
+            kind = "one class only" if n < 2 else f"{target} target"
             raise ValueError(
                 f"y must hold exactly two classes (binary labels); got {n} distinct "
-                f"value{'s' if n != 1 else ''} ({type_of_target(y)} target)."
+                f"value{'s' if n != 1 else ''} ({kind})."
             )
         return X, y
 

@@ -1,0 +1,165 @@
+"""Bad input to BaseQuerySelector's verbs: every error names the argument and the fix."""
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+
+from skpanda.datasets import make_biased_classification
+from skpanda.selectors import (
+    GroupRandomQuerySelector,
+    MarginQuerySelector,
+    RandomQuerySelector,
+)
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y, g = make_biased_classification(150, 3, random_state=1, return_X_y=True)
+    return X[:60], y[:60], g[:60], X[60:], y[60:], g[60:]
+
+
+@pytest.fixture
+def margin(data):
+    X0, y0, g0, *_ = data
+    return MarginQuerySelector(budget=5, random_state=0).fit(X0, y0, sensitive_features=g0)
+
+
+@pytest.mark.parametrize("budget", [0, -3])
+def test_budget_not_positive(margin, data, budget):
+    with pytest.raises(ValueError, match=rf"budget={budget} must be at least 1"):
+        margin.select(data[3], budget)
+
+
+def test_budget_larger_than_pool(margin, data):
+    with pytest.raises(ValueError, match=r"budget=91 exceeds the pool size \(90\)"):
+        margin.select(data[3], 91)
+
+
+def test_budget_parameter_is_checked_at_select(data):
+    sel = RandomQuerySelector(budget=1000).fit(data[0], data[1])
+    with pytest.raises(ValueError, match=r"budget=1000 exceeds the pool size \(90\)"):
+        sel.select(data[3])
+
+
+@pytest.mark.parametrize("budget", [2.5, "10", True, 3.0])
+def test_budget_not_an_integer(margin, data, budget):
+    with pytest.raises(TypeError, match="budget must be a positive integer"):
+        margin.select(data[3], budget)
+
+
+def test_pool_with_other_number_of_features(margin, data):
+    with pytest.raises(ValueError, match="X has 2 features, but MarginQuerySelector is "
+                                         "expecting 3 features"):
+        margin.select(data[3][:, :2])
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_nan_or_inf_in_X(margin, data, bad):
+    X0, y0 = data[0].copy(), data[1]
+    X0[3, 1] = bad
+    with pytest.raises(ValueError, match="Input X contains (NaN|infinity)"):
+        MarginQuerySelector().fit(X0, y0)
+    Xp = data[3].copy()
+    Xp[0, 0] = bad
+    with pytest.raises(ValueError, match="Input X contains (NaN|infinity)"):
+        margin.select(Xp)
+
+
+def test_single_class_y(data):
+    with pytest.raises(ValueError, match=r"y must hold exactly two classes .* got 1 distinct value"):
+        MarginQuerySelector().fit(data[0], np.ones(60, dtype=int))
+
+
+def test_multiclass_y(data):
+    with pytest.raises(ValueError, match="got 3 distinct values"):
+        MarginQuerySelector().fit(data[0], np.arange(60) % 3)
+
+
+def test_y_of_wrong_length(data):
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        MarginQuerySelector().fit(data[0], data[1][:-1])
+
+
+def test_y_none(data):
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        MarginQuerySelector().fit(data[0], None)
+
+
+def test_sensitive_features_of_wrong_length(margin, data):
+    X0, y0, g0, Xp, _, gp = data
+    with pytest.raises(ValueError, match="sensitive_features has 59 entries but X has 60 rows"):
+        MarginQuerySelector().fit(X0, y0, sensitive_features=g0[:-1])
+    with pytest.raises(ValueError, match="sensitive_features has 91 entries but X has 90 rows"):
+        margin.select(Xp, sensitive_features=np.append(gp, 0))
+
+
+def test_nan_in_sensitive_features(margin, data):
+    X0, y0, g0, Xp, _, gp = data
+    g_bad = g0.astype(float)
+    g_bad[0] = np.nan
+    with pytest.raises(ValueError, match="sensitive_features holds missing values"):
+        MarginQuerySelector().fit(X0, y0, sensitive_features=g_bad)
+    with pytest.raises(ValueError, match="sensitive_features holds missing values"):
+        margin.select(Xp, sensitive_features=np.array([None] * 90))
+
+
+def test_oracle_returning_wrong_number_of_labels(margin, data):
+    with pytest.raises(ValueError, match=r"oracle returned \(2,\) labels for 1 queried rows"):
+        margin.select(data[3], oracle=lambda pos: np.array([0, 1]))
+
+
+def test_oracle_returning_unseen_labels(margin, data):
+    with pytest.raises(ValueError, match=r"oracle returned label\(s\) \[7\] never seen"):
+        margin.select(data[3], oracle=lambda pos: np.full(len(pos), 7))
+
+
+def test_oracle_not_callable(margin, data):
+    with pytest.raises(TypeError, match="oracle must be callable"):
+        margin.select(data[3], oracle=data[4])
+
+
+def test_select_before_fit(data):
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        MarginQuerySelector().select(data[3])
+
+
+def test_group_random_needs_pool_groups(data):
+    X0, y0, g0, Xp, *_ = data
+    sel = GroupRandomQuerySelector(budget=3).fit(X0, y0, sensitive_features=g0)
+    with pytest.raises(ValueError, match=r"needs the groups of the pool rows: pass "
+                                         r"select\(X_pool, sensitive_features=...\)"):
+        sel.select(Xp)
+
+
+@pytest.mark.parametrize("param, value, match", [
+    ("warm_start", "both", "warm_start must be one of"),
+    ("query_batch_size", 0, "query_batch_size must be a positive integer"),
+    ("query_batch_size", 1.5, "query_batch_size must be a positive integer"),
+])
+def test_bad_constructor_parameters_raise_at_fit(data, param, value, match):
+    with pytest.raises(ValueError, match=match):
+        MarginQuerySelector(**{param: value}).fit(data[0], data[1])
+
+
+def test_labels_of_any_two_values_round_trip(data):
+    """String labels are encoded for the learner and decoded for the oracle."""
+    X0, y0, g0, Xp, yp, gp = data
+    names = np.array(["low", "high"])
+    sel = MarginQuerySelector(budget=4, random_state=0)
+    sel.fit(X0, names[y0], sensitive_features=g0)
+    assert sorted(sel.classes_) == ["high", "low"]
+    pos = sel.select(Xp, oracle=lambda p: names[yp[p]])
+    assert np.unique(pos).size == 4
+
+
+def test_sensitive_column_by_position(data):
+    X0, y0, g0, Xp, _, gp = data
+    sel = GroupRandomQuerySelector(budget=3, sensitive_feature=-1, random_state=0)
+    sel.fit(np.column_stack([X0, g0]), y0)
+    assert sel.n_features_in_ == 3
+    pos = sel.select(np.column_stack([Xp, gp]))
+    assert np.all(gp[pos] == sel.worst_group_)
+    with pytest.raises(ValueError, match="Got both sensitive_features= and sensitive_feature=-1"):
+        sel.select(np.column_stack([Xp, gp]), sensitive_features=gp)
+    with pytest.raises(ValueError, match="sensitive_feature='sex' names a column, but X is not"):
+        GroupRandomQuerySelector(sensitive_feature="sex").fit(X0, y0)
