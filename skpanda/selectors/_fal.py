@@ -269,7 +269,8 @@ class FairActiveLearningQuerySelector(BaseQuerySelector):
             scores = with_intercept(Z_chk, fit_intercept) @ W.T          # (n_check, 2m)
             preds = expit(scores) if self.disparity_on == "proba" else (scores > 0) * 1.0
         delta = column_disparity(preds, g_chk, y_chk, constraint_name(self.constraint))
-        return (1 - proba) * delta[:m] + proba * delta[m:]
+        # exact when both labels give the same disparity (no rounding noise to rescale)
+        return delta[:m] + proba * (delta[m:] - delta[:m])
 
     def _naive_predictions(self, state, Z_cand, Z_chk, g_cand):
         """Check-set predictions of 2m refitted clones (labels 0 then 1)."""
@@ -288,12 +289,14 @@ class FairActiveLearningQuerySelector(BaseQuerySelector):
 
 
 def _minmax(v):
-    """Scale to [0, 1]; a constant vector becomes all zeros."""
+    """Scale to [0, 1]; a constant vector (up to rounding) becomes all zeros."""
     v = np.asarray(v, dtype=float)
     if v.size == 0:
         return v
     span = v.max() - v.min()
-    return (v - v.min()) / span if span > 0 else np.zeros_like(v)
+    if span <= 1e-12 * max(1.0, np.abs(v).max()):
+        return np.zeros_like(v)
+    return (v - v.min()) / span
 
 
 def _cell_means(H, cells, n_cells):
