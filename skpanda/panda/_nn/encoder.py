@@ -1,0 +1,193 @@
+"""The row encoder pretrained on D0 (paper §3.3) and its skorch training.
+
+``RowEncoder`` maps each row to ``d_model`` features. In every block a row
+attends to ``n_memory`` learned memory rows: a fixed, learned summary of the
+pre-existing data D0. Because the context is learned rather than taken from the
+batch, a row's representation never depends on which other rows it is encoded
+with, so :meth:`PandaQuerySelector.transform` keeps the scikit-learn transformer
+contract (row-wise, batch independent).
+
+A linear head on the features predicts the label; it is the initial classifier
+``h^0`` that ACTIVELEARNSIM fine-tunes with the selected rows (§3.3: "use the
+B-many actively selected samples to fine-tune the final layer").
+"""
+
+import copy
+
+import numpy as np
+import torch
+from torch import nn
+
+from .attention import MAB
+
+
+class RowEncoder(nn.Module):
+    """Per-row encoder with learned memory attention and a logistic head.
+
+    Parameters
+    ----------
+    n_features : int
+        Width of the (preprocessed, numeric) input.
+    d_model : int, default=32
+        Width of the representation.
+    n_heads : int, default=4
+        Attention heads.
+    n_layers : int, default=1
+        Number of memory-attention blocks.
+    n_memory : int, default=16
+        Number of learned memory rows each row attends to.
+    """
+
+    def __init__(self, n_features, d_model=32, n_heads=4, n_layers=1, n_memory=16):
+        super().__init__()
+        self.embed = nn.Linear(n_features, d_model)
+        self.memory = nn.Parameter(torch.randn(1, n_memory, d_model) / d_model**0.5)
+        self.blocks = nn.ModuleList(MAB(d_model, n_heads) for _ in range(n_layers))
+        self.norm = nn.LayerNorm(d_model)
+        self.head = nn.Linear(d_model, 1)
+
+    def features(self, x):
+        # (N, F) -> (N, D); each row is a set of one query against the memory
+        h = self.embed(x).unsqueeze(1)  # (N, 1, D)
+        memory = self.memory.expand(h.shape[0], -1, -1)  # (N, n_memory, D)
+        for block in self.blocks:
+            h = block(h, memory)
+        return self.norm(h.squeeze(1))
+
+    def forward(self, x):
+        # (N, F) -> (N,) logits of y = 1
+        return self.head(self.features(x)).squeeze(-1)
+
+
+def pretrain_encoder(
+    X,
+    y,
+    *,
+    d_model,
+    n_heads,
+    n_layers,
+    n_memory,
+    lr=3e-3,
+    max_epochs=15,
+    batch_size=256,
+    device="cpu",
+    seed=0,
+    verbose=False,
+):
+    """Pretrain a :class:`RowEncoder` on D0 with skorch and return the module.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), float32
+        Preprocessed D0 features.
+    y : ndarray of shape (n_samples,)
+        0/1 labels.
+    d_model, n_heads, n_layers, n_memory : int
+        Architecture, see :class:`RowEncoder`.
+    lr : float, default=3e-3
+        Adam learning rate.
+    max_epochs : int, default=15
+        Upper bound on epochs; ``EarlyStopping`` on a stratified 10% split
+        usually stops earlier.
+    batch_size : int, default=256
+        Minibatch size.
+    device : str, default="cpu"
+        Torch device.
+    seed : int, default=0
+        Seeds initialisation, shuffling and the validation split. The global
+        torch generator is forked and restored, so the caller's state is untouched.
+    verbose : bool, default=False
+        Print skorch's epoch table.
+
+    Returns
+    -------
+    module : RowEncoder
+        The trained module, in eval mode, on ``device``.
+    """
+    from skorch import NeuralNetBinaryClassifier
+    from skorch.callbacks import EarlyStopping
+    from skorch.dataset import ValidSplit
+
+    X = np.asarray(X, dtype=np.float32)
+    y = np.asarray(y, dtype=np.float32)
+    n_valid = max(int(0.1 * len(y)), 2)
+    use_split = len(y) >= 50 and np.bincount(y.astype(int), minlength=2).min() >= n_valid // 10 + 2
+    devices = [device] if str(device).startswith("cuda") else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        net = NeuralNetBinaryClassifier(
+            RowEncoder,
+            module__n_features=X.shape[1],
+            module__d_model=d_model,
+            module__n_heads=n_heads,
+            module__n_layers=n_layers,
+            module__n_memory=n_memory,
+            optimizer=torch.optim.Adam,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            iterator_train__shuffle=True,
+            train_split=ValidSplit(0.1, stratified=True, random_state=seed) if use_split else None,
+            callbacks=[EarlyStopping(patience=3, load_best=True)] if use_split else None,
+            device=device,
+            verbose=int(bool(verbose)),
+        )
+        net.fit(X, y)
+    module = net.module_
+    module.eval()
+    for param in module.parameters():
+        param.requires_grad_(False)
+    return module
+
+
+class FittedRowEncoder:
+    """The fitted representation: an optional fitted preprocessor, then RowEncoder features.
+
+    A scikit-learn style transformer (``transform`` only) used as the
+    selector's ``encoder_``. Rows are encoded in chunks, without gradient,
+    so memory stays bounded on pools of any size.
+
+    Parameters
+    ----------
+    module : RowEncoder
+        Pretrained encoder (eval mode).
+    preprocessor : fitted transformer, default=None
+        Applied before the encoder (the user's ``encoder``).
+    chunk_size : int, default=16384
+        Rows per forward pass.
+    """
+
+    def __init__(self, module, preprocessor=None, chunk_size=16384):
+        self.module = module
+        self.preprocessor = preprocessor
+        self.chunk_size = chunk_size
+
+    def prepare(self, X):
+        """Preprocess ``X`` into a dense float32 array (the encoder's input)."""
+        if self.preprocessor is not None:
+            X = self.preprocessor.transform(X)
+        if hasattr(X, "toarray"):
+            X = X.toarray()
+        return np.asarray(X, dtype=np.float32)
+
+    @torch.no_grad()
+    def transform(self, X):
+        """Features of shape (n_samples, d_model), float64."""
+        X = self.prepare(X)
+        device = next(self.module.parameters()).device
+        parts = [
+            self.module.features(torch.from_numpy(X[i:i + self.chunk_size]).to(device)).cpu()
+            for i in range(0, X.shape[0], self.chunk_size)
+        ]
+        out = torch.cat(parts) if parts else torch.zeros(0, self.module.head.in_features)
+        return out.double().numpy()
+
+    def head(self):
+        """The pretrained linear head as one tensor ``[beta, b]`` of shape (d_model + 1,)."""
+        lin = self.module.head
+        return torch.cat([lin.weight.detach().reshape(-1), lin.bias.detach()]).cpu()
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["module"] = copy.deepcopy(self.module).cpu()
+        return state

@@ -1,0 +1,65 @@
+"""The selection policy pi (paper §3.3): a set Transformer over the pool.
+
+Input per row: the pretrained encoder's features and the pretrained head's
+logit (the initial classifier ``h^0``). Rows are mixed across the pool by
+induced set attention blocks (no positional encoding: the pool is a set), so
+each row's score is "contextual, where the context is the rest of U". A linear
+layer maps each row to a logit of the selection distribution ``Q``.
+
+The Gumbel-top-B temperature is a parameter of the policy, learned during
+meta-training (§4.2), and floored at ``min_tau``.
+"""
+
+import math
+
+import torch
+from torch import nn
+
+from .attention import ISAB
+
+
+class SelectionPolicy(nn.Module):
+    """Set-Transformer selection policy ``pi(h^0, U) -> logits over U``.
+
+    Parameters
+    ----------
+    n_inputs : int
+        Width of each row's input (encoder features + 1 head logit).
+    d_model : int, default=32
+        Model width.
+    n_heads : int, default=4
+        Attention heads.
+    n_layers : int, default=1
+        Number of ISAB layers across the pool.
+    n_inducing : int, default=32
+        Inducing points per ISAB.
+    tau : float, default=1.0
+        Initial Gumbel-top-k temperature.
+    min_tau : float, default=0.05
+        Floor of the learned temperature.
+    """
+
+    def __init__(
+        self, n_inputs, d_model=32, n_heads=4, n_layers=1, n_inducing=32, tau=1.0, min_tau=0.05
+    ):
+        super().__init__()
+        self.min_tau = float(min_tau)
+        self.embed = nn.Linear(n_inputs, d_model)
+        self.layers = nn.ModuleList(ISAB(d_model, n_heads, n_inducing) for _ in range(n_layers))
+        self.norm = nn.LayerNorm(d_model)
+        self.head = nn.Linear(d_model, 1)
+        nn.init.zeros_(self.head.weight)
+        nn.init.zeros_(self.head.bias)
+        self.log_tau = nn.Parameter(torch.tensor(math.log(max(tau - self.min_tau, 1e-6))))
+
+    @property
+    def tau(self):
+        """Current temperature ``min_tau + exp(log_tau)`` (a differentiable scalar)."""
+        return self.min_tau + self.log_tau.exp()
+
+    def forward(self, x):
+        # (N, F) -> (N,) selection logits; the pool is one set (batch of 1)
+        h = self.embed(x).unsqueeze(0)  # (1, N, D)
+        for layer in self.layers:
+            h = layer(h)
+        return self.head(self.norm(h)).reshape(-1)

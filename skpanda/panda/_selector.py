@@ -1,0 +1,359 @@
+"""PandaQuerySelector: the scikit-learn face of PANDA (Sharaf, Daumé III & Ni, 2022)."""
+
+import json
+import numbers
+import warnings
+from pathlib import Path
+
+import numpy as np
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.validation import check_is_fitted
+
+from .._docstrings import fill_doc
+from ..selectors import BaseQuerySelector
+from ..selectors._utils import fit_classifier, top_k
+from ..selectors._validation import split_sensitive_column
+
+_MIN_GROUP_ROWS = 4
+_FILE_NAME = "panda.pt"
+_INT_PARAMS = ("n_layers", "d_model", "n_heads", "n_inducing", "n_memory", "n_iter",
+               "inner_steps", "n_samples")
+
+
+@fill_doc
+class PandaQuerySelector(BaseQuerySelector):
+    """Meta-learned parity-constrained batch selection (PANDA).
+
+    ``fit`` pretrains a row encoder on the labeled data D0 (the shared
+    representation, ``transform``), then meta-trains a set-Transformer selection
+    policy on tasks simulated from D0 (Algorithm 1): pick ``budget`` rows of a
+    simulated pool with Gumbel-top-B, train the downstream logistic regression on
+    them, and improve validation loss under the constraint
+    ``disparity < rho``. ``select`` is a single forward pass over the pool
+    followed by top-B: no labels and no sensitive features are needed.
+
+    Parameters
+    ----------
+    {budget}
+    {rho}
+    {constraint}
+    {estimator}
+    encoder : transformer, default=None
+        Optional preprocessing applied before PANDA's own pretrained encoder
+        (e.g. a one-hot/scaling ``ColumnTransformer``). PANDA's encoder output
+        is always the representation.
+    {sensitive_feature}
+    {warm_start}
+    {query_batch_size} Unused by PANDA, which selects the whole batch at once.
+    n_layers : int, default=1
+        Attention blocks in the encoder and ISAB layers in the policy.
+    d_model : int, default=32
+        Width of the representation and of the policy.
+    n_heads : int, default=4
+        Attention heads (must divide ``d_model``).
+    n_inducing : int, default=32
+        Inducing points of each policy ISAB (cost ``O(n_pool * n_inducing)``).
+    n_memory : int, default=16
+        Learned memory rows the encoder attends to.
+    learning_rate : float, default=1e-3
+        Adam learning rate of the forward and proximal steps.
+    tau : float, default=1.0
+        Initial Gumbel-top-B temperature (learned during meta-training).
+    n_iter : int, default=300
+        Meta-training iterations (simulated tasks).
+    inner_steps : int, default=6
+        Newton steps of the simulated downstream classifier (ACTIVELEARNSIM).
+    n_prox_steps : int, default=3
+        Maximum gradient steps of each proximal (constraint) step.
+    n_samples : int, default=4
+        Gumbel samples averaged per forward step (variance reduction).
+    pool_size : int, default=None
+        Size of the simulated pool carved from D0 in each task; ``None`` = half of D0.
+    sample : bool, default=False
+        If True, ``select`` draws a Gumbel-top-B sample seeded by
+        ``random_state`` instead of the deterministic top-B.
+    device : str, default="auto"
+        Torch device; ``"auto"`` is CUDA when available, else CPU.
+    verbose : bool, default=False
+        Progress bars for pretraining and meta-training.
+    checkpoint_path : str or path-like, default=None
+        Meta-training checkpoint file, written every 50 iterations and at the
+        end. If it exists when ``fit`` starts, meta-training resumes from it.
+    {random_state}
+
+    Attributes
+    ----------
+    encoder_ : object
+        The fitted representation (``transform``).
+    encoder_net_ : torch.nn.Module
+        The pretrained row encoder.
+    policy_ : torch.nn.Module
+        The meta-trained selection policy.
+    history_ : dict of lists
+        Per-iteration validation loss, F1, disparity, proximal steps, temperature,
+        and periodic evaluations of the deterministic selection.
+    n_iter_ : int
+        Meta-training iterations run (fewer than ``n_iter`` when interrupted).
+    estimator_ : classifier
+        The downstream classifier fitted on D0 (h^0).
+    classes_, groups_, n_features_in_, feature_names_in_
+        As in scikit-learn.
+
+    See Also
+    --------
+    skpanda.selectors.RandomQuerySelector : the baseline PANDA starts from.
+
+    Notes
+    -----
+    Meta-objective (paper, Eqs. 3-4), solved by forward-backward splitting::
+
+        min_pi  E_(L,V) [ E_V loss(y, h_L^pi(x)) + chi(h_L^pi) ],
+        chi(h) = 0 if Delta_V(h) < rho else +inf.
+
+    References
+    ----------
+    A. Sharaf, H. Daumé III, R. Ni. "Promoting Fairness in Learned Models by
+    Learning to Active Learn under Parity Constraints." FAccT 2022.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skpanda.panda import PandaQuerySelector
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(400, 5)); g = (rng.rand(400) < 0.4).astype(int)
+    >>> y = (X[:, 0] + g + rng.normal(size=400) > 0.5).astype(int)
+    >>> panda = PandaQuerySelector(budget=20, n_iter=5, d_model=8, n_heads=2,
+    ...                            n_inducing=4, n_memory=4, random_state=0)
+    >>> panda = panda.fit(X, y, sensitive_features=g)
+    >>> panda.select(rng.normal(size=(100, 5))).shape
+    (20,)
+    """
+
+    def __init__(self, *, budget=400, rho=0.04, constraint="demographic_parity",
+                 estimator=None, encoder=None, sensitive_feature=None,
+                 warm_start="representation", query_batch_size=1, n_layers=1, d_model=32,
+                 n_heads=4, n_inducing=32, n_memory=16, learning_rate=1e-3, tau=1.0,
+                 n_iter=300, inner_steps=6, n_prox_steps=3, n_samples=4, pool_size=None,
+                 sample=False, device="auto", verbose=False, checkpoint_path=None,
+                 random_state=None):
+        self.budget = budget
+        self.rho = rho
+        self.constraint = constraint
+        self.estimator = estimator
+        self.encoder = encoder
+        self.sensitive_feature = sensitive_feature
+        self.warm_start = warm_start
+        self.query_batch_size = query_batch_size
+        self.n_layers = n_layers
+        self.d_model = d_model
+        self.n_heads = n_heads
+        self.n_inducing = n_inducing
+        self.n_memory = n_memory
+        self.learning_rate = learning_rate
+        self.tau = tau
+        self.n_iter = n_iter
+        self.inner_steps = inner_steps
+        self.n_prox_steps = n_prox_steps
+        self.n_samples = n_samples
+        self.pool_size = pool_size
+        self.sample = sample
+        self.device = device
+        self.verbose = verbose
+        self.checkpoint_path = checkpoint_path
+        self.random_state = random_state
+
+    # ------------------------------------------------------------ checks
+    def _check_params(self):
+        super()._check_params()
+        for name in _INT_PARAMS:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        if self.n_prox_steps < 0:
+            raise ValueError(f"n_prox_steps must be >= 0, got {self.n_prox_steps!r}.")
+        for name in ("learning_rate", "tau"):
+            value = getattr(self, name)
+            if not isinstance(value, numbers.Real) or not value > 0:
+                raise ValueError(f"{name} must be a positive number, got {value!r}.")
+        if self.d_model % self.n_heads:
+            raise ValueError(f"d_model={self.d_model} must be divisible by "
+                             f"n_heads={self.n_heads}.")
+
+    def _seed(self):
+        from sklearn.utils import check_random_state
+
+        return int(check_random_state(self.random_state).randint(2**31 - 1))
+
+    def _encoder_arch(self):
+        return dict(d_model=self.d_model, n_heads=self.n_heads, n_layers=self.n_layers,
+                    n_memory=self.n_memory)
+
+    def _policy_arch(self):
+        return dict(d_model=self.d_model, n_heads=self.n_heads, n_layers=self.n_layers,
+                    n_inducing=self.n_inducing, tau=self.tau)
+
+    def _resume_state(self):
+        if self.checkpoint_path is None or not Path(self.checkpoint_path).is_file():
+            return None
+        from ._nn.bridge import read_checkpoint
+
+        return read_checkpoint(self.checkpoint_path)
+
+    # --------------------------------------------------------------- fit
+    def _fit_encoder(self, X, y, groups):
+        from ._nn.bridge import fit_encoder, resolve_device
+
+        self.device_ = resolve_device(self.device)
+        preprocessor = super()._fit_encoder(X, y, groups)
+        resume = self._resume_state()
+        return fit_encoder(X, y, preprocessor=preprocessor, arch=self._encoder_arch(),
+                           seed=self._seed(), device=self.device_, verbose=self.verbose,
+                           state=None if resume is None else resume.get("encoder"))
+
+    def _fit(self, Z, y, groups):
+        from ._nn.bridge import module_state, train_policy
+
+        n = y.shape[0]
+        pool_size = n // 2 if self.pool_size is None else int(self.pool_size)
+        if pool_size <= self.budget or n - pool_size < 2:
+            raise ValueError(
+                f"D0 has {n} labeled rows: too few to simulate selecting budget={self.budget} "
+                f"rows. PANDA splits D0 into a simulated pool of pool_size={pool_size} rows "
+                f"(more than the budget) and a validation set. Pass at least "
+                f"{2 * self.budget + 2} rows, lower budget, or set pool_size."
+            )
+        values, codes, counts = np.unique(groups, return_inverse=True, return_counts=True)
+        if counts.min() < _MIN_GROUP_ROWS:
+            raise ValueError(
+                f"group {values[counts.argmin()].tolist()!r} has {counts.min()} rows in D0; PANDA "
+                f"needs at least {_MIN_GROUP_ROWS} rows per group to form pool/validation "
+                "tasks. Merge rare groups or add labeled rows."
+            )
+        resume = self._resume_state()
+        self.encoder_net_ = self.encoder_.module
+        self.policy_, self.history_, self.n_iter_, interrupted = train_policy(
+            Z, y, codes, encoder=self.encoder_, arch=self._policy_arch(),
+            constraint=self.constraint, budget=self.budget, rho=float(self.rho),
+            seed=self._seed(), device=self.device_, n_iter=self.n_iter,
+            pool_size=pool_size, learning_rate=self.learning_rate, n_samples=self.n_samples,
+            n_prox_steps=self.n_prox_steps,
+            inner=dict(n_steps=self.inner_steps, l2=_l2_of(self._estimator_template())),
+            verbose=self.verbose, checkpoint_path=self.checkpoint_path, resume=resume,
+            extra={"encoder": module_state(self.encoder_net_)},
+        )
+        if interrupted:
+            warnings.warn(f"{type(self).__name__}.fit: meta-training stopped early "
+                          f"({self.n_iter_} of {self.n_iter} iterations).", UserWarning)
+
+    # ------------------------------------------------------------ select
+    def _select(self, Z_pool, budget, *, groups, oracle, random_state):
+        from ._nn.bridge import score_pool
+
+        check_is_fitted(self, "policy_")
+        scores = score_pool(self.policy_, self.encoder_, Z_pool, sample=self.sample,
+                            seed=random_state.randint(2**31 - 1))
+        return top_k(scores, budget, random_state)
+
+    def transform(self, X):
+        """PANDA's pretrained representation of ``X``, shape (n_samples, d_model).
+
+        Row-wise: a row's features never depend on the other rows passed.
+        """
+        check_is_fitted(self, "encoder_")
+        X, _ = split_sensitive_column(self, X, None, "sensitive_features")
+        return self._encode(self._validate_X(X, reset=False))
+
+    # ------------------------------------------------------- persistence
+    def save(self, path):
+        """Save the fitted selector to ``path`` (a file, or a directory to hold one).
+
+        Weights are stored as tensors and parameters as JSON; :meth:`load`
+        reads them back without executing code. Parameters that are objects
+        (``estimator``, ``encoder``) cannot be stored this way: pass
+        ``estimator`` again to :meth:`load`; a custom ``encoder`` is refused.
+
+        Returns
+        -------
+        path : pathlib.Path
+            The file written.
+        """
+        from ._nn.bridge import module_state, save_state
+
+        check_is_fitted(self, "policy_")
+        if self.encoder is not None:
+            raise ValueError(
+                "save() stores tensors and JSON only and cannot store encoder="
+                f"{type(self.encoder).__name__}; put the preprocessing in a Pipeline "
+                "before PANDA (encoder=None), or pickle the selector if you trust the file."
+            )
+        params = {k: v for k, v in self.get_params(deep=False).items()
+                  if k not in ("estimator", "encoder")}
+        params["checkpoint_path"] = None if params["checkpoint_path"] is None else str(
+            params["checkpoint_path"])
+        meta = dict(params=params, classes=self.classes_.tolist(),
+                    groups=self.groups_.tolist(), n_features_in=int(self.n_features_in_),
+                    feature_names_in=(self.feature_names_in_.tolist()
+                                      if hasattr(self, "feature_names_in_") else None),
+                    n_inputs=int(self.encoder_net_.embed.in_features), n_iter_=self.n_iter_,
+                    history=self.history_)
+        path = Path(path)
+        if path.is_dir():
+            path = path / _FILE_NAME
+        save_state(path, {
+            "meta": json.dumps(meta), "encoder": module_state(self.encoder_net_),
+            "policy": module_state(self.policy_), "Z_fit": np.asarray(self.Z_fit_),
+            "y_fit": np.asarray(self.y_fit_),
+            "group_codes": np.unique(self.groups_fit_, return_inverse=True)[1],
+        })
+        return path
+
+    @classmethod
+    def load(cls, path, *, estimator=None, device="auto"):
+        """Load a selector written by :meth:`save` (no code is executed).
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file, or the directory holding it.
+        estimator : classifier, default=None
+            The downstream estimator to use (it is not stored in the file).
+        device : str, default="auto"
+            Where to place the modules.
+
+        Returns
+        -------
+        selector : PandaQuerySelector
+        """
+        from ._nn.bridge import build_modules, load_state, resolve_device
+
+        path = Path(path)
+        if path.is_dir():
+            path = path / _FILE_NAME
+        state = load_state(path)
+        meta = json.loads(state["meta"])
+        self = cls(**{**meta["params"], "estimator": estimator, "device": device})
+        self.device_ = resolve_device(device)
+        self.encoder_, self.policy_ = build_modules(
+            state, encoder_arch=self._encoder_arch(),
+            policy_arch={k: v for k, v in self._policy_arch().items()},
+            n_inputs=meta["n_inputs"], device=self.device_)
+        self.encoder_net_ = self.encoder_.module
+        self.classes_ = np.asarray(meta["classes"])
+        self.label_encoder_ = LabelEncoder().fit(self.classes_)
+        self.groups_ = np.asarray(meta["groups"])
+        self.n_features_in_ = meta["n_features_in"]
+        if meta["feature_names_in"] is not None:
+            self.feature_names_in_ = np.asarray(meta["feature_names_in"], dtype=object)
+        self.history_, self.n_iter_ = meta["history"], meta["n_iter_"]
+        self.Z_fit_, self.y_fit_ = state["Z_fit"], state["y_fit"]
+        self.groups_fit_ = self.groups_[state["group_codes"]]
+        self.estimator_ = fit_classifier(self._estimator_template(), self.Z_fit_,
+                                         self.y_fit_, self.groups_fit_)
+        return self
+
+
+def _l2_of(estimator):
+    """L2 strength ``1 / C`` of a (possibly wrapped) LogisticRegression, else 1."""
+    est = getattr(estimator, "estimator", estimator)
+    C = getattr(est, "C", 1.0)
+    return 1.0 / float(C) if isinstance(C, numbers.Real) and C > 0 else 1.0

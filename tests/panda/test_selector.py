@@ -1,0 +1,155 @@
+"""Tests of PandaQuerySelector, the scikit-learn face of PANDA."""
+
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from skpanda.datasets import make_biased_classification
+from skpanda.panda import PandaQuerySelector
+
+TINY = dict(budget=20, n_iter=4, d_model=8, n_heads=2, n_inducing=4, n_memory=4,
+            inner_steps=3, n_samples=2, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y, g = make_biased_classification(600, 6, random_state=0, return_X_y=True)
+    return X[:400], y[:400], g[:400], X[400:]
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    X, y, g, _ = data
+    return PandaQuerySelector(**TINY, random_state=0).fit(X, y, sensitive_features=g)
+
+
+def test_select_returns_budget_unique_valid_positions(fitted, data):
+    pool = data[3]
+    chosen = fitted.select(pool)
+    assert chosen.shape == (20,) and chosen.dtype.kind == "i"
+    assert np.unique(chosen).size == 20
+    assert chosen.min() >= 0 and chosen.max() < pool.shape[0]
+    assert fitted.select(pool, budget=7).shape == (7,)
+
+
+def test_select_is_deterministic_without_sensitive_features(fitted, data):
+    pool = data[3]
+    np.testing.assert_array_equal(fitted.select(pool), fitted.select(pool))
+
+
+def test_sampled_selection_is_seeded_by_random_state(fitted, data):
+    pool = data[3]
+    a = fitted.set_params(sample=True)
+    try:
+        first, second = a.select(pool), a.select(pool)
+    finally:
+        a.set_params(sample=False)
+    np.testing.assert_array_equal(first, second)
+    assert np.unique(first).size == 20
+
+
+def test_pool_larger_than_in_training(fitted):
+    X_big, _, _ = make_biased_classification(5000, 6, random_state=1, return_X_y=True)
+    chosen = fitted.select(X_big, budget=300)
+    assert np.unique(chosen).size == 300
+
+
+def test_select_does_not_mutate_inputs(fitted, data):
+    pool = data[3].copy()
+    fitted.select(pool)
+    np.testing.assert_array_equal(pool, data[3])
+
+
+def test_fitted_attributes_and_transform_is_rowwise(fitted, data):
+    X = data[0]
+    assert fitted.n_iter_ == 4 and len(fitted.history_["val_loss"]) == 4
+    assert fitted.n_features_in_ == 6
+    Z = fitted.transform(X)
+    assert Z.shape == (400, 8)
+    np.testing.assert_allclose(fitted.transform(X[:5]), Z[:5], atol=1e-6)
+    assert hasattr(fitted.policy_, "forward") and hasattr(fitted.encoder_net_, "forward")
+
+
+def test_same_random_state_same_fit(data):
+    X, y, g, pool = data
+    a = PandaQuerySelector(**TINY, random_state=3).fit(X, y, sensitive_features=g)
+    b = PandaQuerySelector(**TINY, random_state=3).fit(X, y, sensitive_features=g)
+    np.testing.assert_array_equal(a.select(pool), b.select(pool))
+
+
+def test_save_load_round_trip_gives_same_selection(fitted, data, tmp_path):
+    path = fitted.save(tmp_path / "panda.pt")
+    loaded = PandaQuerySelector.load(path, device="cpu")
+    np.testing.assert_array_equal(loaded.select(data[3]), fitted.select(data[3]))
+    np.testing.assert_allclose(loaded.transform(data[0]), fitted.transform(data[0]))
+    assert loaded.get_params()["budget"] == 20
+    # a directory works too
+    fitted.save(tmp_path)
+    np.testing.assert_array_equal(PandaQuerySelector.load(tmp_path).select(data[3]),
+                                  fitted.select(data[3]))
+
+
+def test_load_refuses_foreign_files(tmp_path):
+    bad = tmp_path / "evil.pt"
+    bad.write_bytes(pickle.dumps({"format": "x"}))
+    with pytest.raises(ValueError, match="is not a skpanda PANDA file"):
+        PandaQuerySelector.load(bad)
+    import torch
+
+    other = tmp_path / "other.pt"
+    torch.save({"weights": torch.zeros(2)}, other)
+    with pytest.raises(ValueError, match="missing format tag"):
+        PandaQuerySelector.load(other)
+
+
+def test_pickle_round_trip(fitted, data):
+    clone = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(clone.select(data[3]), fitted.select(data[3]))
+
+
+def test_checkpoint_resume(data, tmp_path):
+    X, y, g, pool = data
+    path = tmp_path / "ckpt.pt"
+    first = PandaQuerySelector(**{**TINY, "n_iter": 2}, checkpoint_path=path, random_state=0)
+    first.fit(X, y, sensitive_features=g)
+    assert path.is_file()
+    resumed = PandaQuerySelector(**TINY, checkpoint_path=path, random_state=0)
+    resumed.fit(X, y, sensitive_features=g)
+    assert resumed.n_iter_ == 4 and len(resumed.history_["val_loss"]) == 4
+
+
+@pytest.mark.parametrize("params, match", [
+    (dict(rho=0.0), "rho must be a positive number"),
+    (dict(rho=-1), "rho must be a positive number"),
+    (dict(constraint="nope"), "nope"),
+    (dict(d_model=10, n_heads=4), "d_model=10 must be divisible by n_heads=4"),
+    (dict(n_iter=0), "n_iter must be a positive integer"),
+    (dict(device="tpu-9"), "device='tpu-9'"),
+])
+def test_bad_parameters_raise(params, match, data):
+    X, y, g, _ = data
+    with pytest.raises(ValueError, match=match):
+        PandaQuerySelector(**{**TINY, **params}).fit(X, y, sensitive_features=g)
+
+
+def test_d0_smaller_than_the_budget_raises(data):
+    X, y, g, _ = data
+    with pytest.raises(ValueError, match=r"D0 has 400 labeled rows: too few .* budget=300"):
+        PandaQuerySelector(**{**TINY, "budget": 300}).fit(X, y, sensitive_features=g)
+
+
+def test_tiny_group_raises_with_the_number_needed(data):
+    X, y, g, _ = data
+    g = np.zeros_like(g)
+    g[:2] = 1
+    with pytest.raises(ValueError, match="group 1 has 2 rows in D0; PANDA needs at least 4"):
+        PandaQuerySelector(**TINY).fit(X, y, sensitive_features=g)
+
+
+def test_importing_panda_and_friends_does_not_import_torch():
+    code = ("import sys, skpanda, skpanda.selectors, skpanda.metrics, skpanda.panda; "
+            "assert 'torch' not in sys.modules, 'torch imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
