@@ -82,6 +82,14 @@ def _stats(df, by, cols):
     return grouped.mean(), std
 
 
+def _annotate(ax, text, x, y, placed):
+    """Label a marker, shifting the label down when an earlier one sits nearby."""
+    shift = sum(1 for (px, py) in placed if abs(px - x) < 1e-3 and abs(py - y) < 2e-3)
+    placed.append((x, y))
+    ax.annotate(text, (x, y), textcoords="offset points", xytext=(6, 5 - 11 * shift),
+                fontsize=8)
+
+
 def plot_figures(df, out, *, rho=0.04, budget=None):
     """Write Figure 1 (trade-off at one budget) and Figure 2 (learning curves).
 
@@ -126,14 +134,15 @@ def plot_figures(df, out, *, rho=0.04, budget=None):
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), constrained_layout=True)
     for ax, (col, label) in zip(axes, [("delta_dp", "demographic disparity Δ_DP"),
                                        ("delta_eb", "error-rate balance Δ_EB")]):
+        placed = []
         for method in _order(mean.index):
             st = _style(method)
             ax.errorbar(mean.loc[method, col], mean.loc[method, "f1"],
                         xerr=std.loc[method, col], yerr=std.loc[method, "f1"],
                         fmt=st["marker"], color=st["color"], markerfacecolor=st["markerfacecolor"],
                         markersize=8, capsize=3, label=LABELS.get(method, method))
-            ax.annotate(LABELS.get(method, method), (mean.loc[method, col], mean.loc[method, "f1"]),
-                        textcoords="offset points", xytext=(6, 5), fontsize=8)
+            _annotate(ax, LABELS.get(method, method), mean.loc[method, col],
+                      mean.loc[method, "f1"], placed)
         if col == "delta_dp":
             ax.axvline(rho, color="k", linestyle="--", linewidth=1, label=f"ρ = {rho:g}")
         ax.set_xlabel(f"test {label} (lower is better)")
@@ -162,6 +171,7 @@ def plot_figures(df, out, *, rho=0.04, budget=None):
         p = float(df["positive_rate_test"].mean())
         axes[0].axhline(2 * p * 0.5 / (p + 0.5), color="k", linestyle=":", linewidth=1,
                         label="random classifier")
+        axes[0].legend(fontsize=8, loc="lower right")
     axes[1].axhline(rho, color="k", linestyle="--", linewidth=1, label=f"ρ = {rho:g}")
     axes[0].set_title("budget vs F1", fontsize=10)
     axes[1].set_title("budget vs demographic disparity", fontsize=10)

@@ -64,7 +64,7 @@ def fit_representation(split, seed, *, out, key, rho, panda_params, budget):
     from ..panda import PandaQuerySelector
 
     folder = Path(out) / "panda"
-    model, meta = folder / f"seed{seed}-{key}", folder / f"seed{seed}-{key}.json"
+    model, meta = folder / f"seed{seed}-{key}.panda", folder / f"seed{seed}-{key}.json"
     if meta.exists():
         return PandaQuerySelector.load(model), json.loads(meta.read_text())["seconds"]
     params = {"budget": budget, **(panda_params or {})}
@@ -259,14 +259,14 @@ def load_results(out):
 
 def _fit_budgets(budgets, n_pool):
     kept = [b for b in budgets if b <= n_pool]
+    if not kept:
+        raise ValueError(f"budgets={budgets} all exceed the pool size ({n_pool}); pass "
+                         "smaller budgets or a larger dataset.")
     if len(kept) < len(budgets):
         import warnings
 
         warnings.warn(f"budgets {[b for b in budgets if b > n_pool]} exceed the pool size "
                       f"({n_pool}) and are dropped.", UserWarning)
-    if not kept:
-        raise ValueError(f"budgets={budgets} all exceed the pool size ({n_pool}); pass "
-                         "smaller budgets or a larger dataset.")
     return kept
 
 

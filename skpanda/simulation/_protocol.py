@@ -113,7 +113,8 @@ def split_protocol(X, y, groups, *, random_state):
     Shuffle with ``random_state``; 50/50 into meta-train D0 and meta-test;
     meta-test 50/50 into the unlabeled pool and the test set. Both splits are
     stratified by label × group (by label alone if some label × group cell
-    has fewer than 4 rows). Features are one-hot encoded and standardised by a
+    has fewer than 4 rows). Groups are coded 0 .. k-1 in sorted order of
+    their labels (Adult: 0 = Female, 1 = Male). Features are one-hot encoded and standardised by a
     preprocessor fitted on D0 only.
 
     Parameters
@@ -138,7 +139,8 @@ def split_protocol(X, y, groups, *, random_state):
     """
     from ..datasets import make_preprocessor
 
-    y, groups = np.asarray(y), np.asarray(groups)
+    y = np.asarray(y)
+    groups = np.unique(np.asarray(groups), return_inverse=True)[1].ravel()
     idx = np.arange(y.shape[0])
     train, meta_test = train_test_split(
         idx, test_size=0.5, shuffle=True, random_state=random_state,
@@ -180,8 +182,8 @@ def fairlearn_estimator(rho, constraint="demographic_parity"):
     return ExponentiatedGradient(LogisticRegression(solver="liblinear"), moment)
 
 
-def make_selector(method, *, encoder=None, rho=0.04, random_state=None,
-                  fal_candidates=100):
+def make_selector(method, *, encoder=None, rho=0.04, constraint="demographic_parity",
+                  random_state=None, fal_candidates=100):
     """Build the query selector of one method name (see :data:`METHODS`).
 
     Parameters
@@ -193,7 +195,9 @@ def make_selector(method, *, encoder=None, rho=0.04, random_state=None,
         The shared representation (a fitted ``PandaQuerySelector``), or
         ``None`` to work on the standardised features directly.
     rho : float, default=0.04
-        Disparity bound for fairlearn and FAL.
+        Disparity bound of fairlearn.
+    constraint : str, default="demographic_parity"
+        Parity metric of fairlearn and FAL.
     random_state : int, default=None
     fal_candidates : int, default=100
         ``n_candidates`` of Fair Active Learning: the number of pool rows
@@ -218,12 +222,14 @@ def make_selector(method, *, encoder=None, rho=0.04, random_state=None,
         return selectors.GroupRandomQuerySelector(**common)
     if method == "fal":
         return selectors.FairActiveLearningQuerySelector(
-            alpha=0.6, n_candidates=fal_candidates, **common
+            alpha=0.6, n_candidates=fal_candidates, constraint=constraint, **common
         )
     if method == "fairlearn":
-        return selectors.RandomQuerySelector(estimator=fairlearn_estimator(rho), **common)
+        return selectors.RandomQuerySelector(estimator=fairlearn_estimator(rho, constraint),
+                                              **common)
     if method == "fairlearn_al":
-        return selectors.MarginQuerySelector(estimator=fairlearn_estimator(rho), **common)
+        return selectors.MarginQuerySelector(estimator=fairlearn_estimator(rho, constraint),
+                                             **common)
     raise ValueError(f"method={method!r} has no selector factory; choose among {list(METHODS)}.")
 
 

@@ -1,0 +1,292 @@
+"""The ``skpanda`` command: reproduce the paper, fit a selector, select rows.
+
+::
+
+    skpanda reproduce [--dataset adult] [--seeds 3] [--quick] [--out DIR] ...
+    skpanda fit --data d0.csv --target COL --sensitive COL --out MODEL [--method panda]
+    skpanda select --model MODEL --pool pool.csv --budget 400 --out to_label.csv
+
+Bad input (missing file or column, a target that is not binary, an empty
+CSV, an unreadable model, a budget above the pool size) ends with one line on
+stderr and exit status 1; ``--traceback`` shows the full traceback instead.
+See ``docs/cli.md``.
+"""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from . import __version__
+from .simulation._protocol import DATASETS, METHODS
+
+FIT_METHODS = ("panda", "random", "margin", "entropy", "group_random", "fal", "fairlearn",
+               "fairlearn_al")
+MODEL_META = "skpanda-model.json"
+MODEL_FORMAT = "skpanda-selection-model"
+
+
+class CLIError(Exception):
+    """A user error, printed as one line."""
+
+
+def _parse_value(text):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _key_value(text):
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    key, value = text.split("=", 1)
+    return key.strip(), _parse_value(value)
+
+
+def build_parser():
+    """The argument parser of the ``skpanda`` command."""
+    parser = argparse.ArgumentParser(
+        prog="skpanda", description="Parity-constrained active learning (PANDA, FAccT 2022).")
+    parser.add_argument("--version", action="version", version=f"skpanda {__version__}")
+    parser.add_argument("--traceback", action="store_true",
+                        help="show the full Python traceback on errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    rep = sub.add_parser("reproduce", help="run the paper's §4 comparison; write CSV, table, figures")
+    rep.add_argument("--dataset", default="adult", choices=DATASETS)
+    rep.add_argument("--seeds", type=int, default=None, help="number of seeds (default 3; 1 with --quick)")
+    rep.add_argument("--budgets", type=int, nargs="+", default=[25, 50, 100, 200, 300, 400])
+    rep.add_argument("--methods", nargs="+", choices=METHODS, default=None,
+                     help="default: all (PANDA when installed)")
+    rep.add_argument("--rho", type=float, default=0.04)
+    rep.add_argument("--quick", action="store_true",
+                     help="1 seed, short PANDA meta-training, FAL with 20 candidates (minutes)")
+    rep.add_argument("--out", default="results", help="output folder (resumable)")
+    rep.add_argument("--n-jobs", type=int, default=1)
+    rep.add_argument("--fal-candidates", type=int, default=None)
+    rep.add_argument("--panda-param", type=_key_value, action="append", default=[],
+                     metavar="KEY=VALUE", help="extra PandaQuerySelector parameter (repeatable)")
+    rep.add_argument("--data-home", default=None, help="folder of the non-shipped datasets")
+    rep.add_argument("--no-progress", action="store_true")
+
+    fit = sub.add_parser("fit", help="fit a selector on a labeled CSV (D0) and save it")
+    fit.add_argument("--data", required=True, help="labeled CSV (D0)")
+    fit.add_argument("--target", required=True, help="binary label column")
+    fit.add_argument("--sensitive", required=True, help="sensitive attribute column")
+    fit.add_argument("--method", default="panda", choices=FIT_METHODS)
+    fit.add_argument("--rho", type=float, default=0.04)
+    fit.add_argument("--constraint", default="demographic_parity",
+                     choices=("demographic_parity", "equalized_odds", "error_rate_balance"))
+    fit.add_argument("--budget", type=int, default=400, help="default budget of the selector")
+    fit.add_argument("--drop", nargs="+", default=[], metavar="COL",
+                     help="columns that are not features (ids, ...)")
+    fit.add_argument("--exclude-sensitive", action="store_true",
+                     help="do not use the sensitive column as a feature")
+    fit.add_argument("--random-state", type=int, default=0)
+    fit.add_argument("--param", type=_key_value, action="append", default=[],
+                     metavar="KEY=VALUE", help="extra selector parameter (repeatable)")
+    fit.add_argument("--out", required=True, help="model folder to write")
+
+    sel = sub.add_parser("select", help="choose which pool rows to label, in query order")
+    sel.add_argument("--model", required=True, help="model folder written by `skpanda fit`")
+    sel.add_argument("--pool", required=True, help="unlabeled CSV")
+    sel.add_argument("--budget", type=int, required=True)
+    sel.add_argument("--id-column", default=None, help="column to write (default: row number)")
+    sel.add_argument("--out", required=True, help="CSV of the rows to label")
+    return parser
+
+
+def read_csv(path, what):
+    """Read a CSV or raise a one-line :class:`CLIError`."""
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise CLIError(f"{what} file {str(path)!r} does not exist.")
+    try:
+        df = pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        raise CLIError(f"{what} file {str(path)!r} is empty.") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise CLIError(f"{what} file {str(path)!r} is not a readable CSV: "
+                       f"{str(exc).splitlines()[0]}") from None
+    if df.shape[0] == 0:
+        raise CLIError(f"{what} file {str(path)!r} has a header but no rows.")
+    return df
+
+
+def _require_columns(df, columns, what):
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise CLIError(f"{what} has no column(s) {missing}; its columns are "
+                       f"{list(df.columns)[:20]}.")
+
+
+def _check_target(y, name):
+    if y.isna().any():
+        raise CLIError(f"target column {name!r} has {int(y.isna().sum())} missing values; "
+                       "drop or label those rows.")
+    values = y.unique()
+    if len(values) != 2:
+        raise CLIError(f"target column {name!r} must be binary (two distinct values); it has "
+                       f"{len(values)}: {list(values[:5])}{' ...' if len(values) > 5 else ''}.")
+
+
+def fit_model(df, args):
+    """Fit ``make_preprocessor`` + the selector of ``args.method`` on a labeled frame."""
+    from .datasets import make_preprocessor
+    from .pipeline import make_selection_pipeline
+
+    dropped = {args.target, *args.drop} | ({args.sensitive} if args.exclude_sensitive else set())
+    features = [c for c in df.columns if c not in dropped]
+    if not features:
+        raise CLIError(f"--data {args.data!r} has no feature column left besides the target.")
+    if args.method == "panda":
+        from .panda import PandaQuerySelector
+
+        selector = PandaQuerySelector(rho=args.rho, constraint=args.constraint,
+                                      random_state=args.random_state)
+    else:
+        from .simulation._protocol import make_selector
+
+        selector = make_selector(args.method, rho=args.rho, constraint=args.constraint,
+                                 random_state=args.random_state)
+    selector.set_params(budget=args.budget, **dict(args.param))
+    X = df[features]
+    pipe = make_selection_pipeline(make_preprocessor(X), selector)
+    name = pipe.steps[-1][0]
+    pipe.fit(X, df[args.target].to_numpy(),
+             **{f"{name}__sensitive_features": df[args.sensitive].to_numpy()})
+    meta = {"format": MODEL_FORMAT, "format_version": 1, "skpanda_version": __version__,
+            "method": args.method, "target": args.target, "sensitive": args.sensitive,
+            "features": features, "classes": [str(c) for c in selector.classes_],
+            "needs_pool_groups": bool(getattr(selector, "_needs_pool_groups", False))}
+    return pipe, meta
+
+
+def save_model(pipe, meta, folder):
+    """Write a model folder: JSON metadata, the pipeline (PANDA: its own safe file)."""
+    import joblib
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    if meta["method"] == "panda":
+        pipe.steps[-1][1].save(folder)
+        joblib.dump(pipe[:-1], folder / "preprocessor.joblib")
+    else:
+        joblib.dump(pipe, folder / "pipeline.joblib")
+    (folder / MODEL_META).write_text(json.dumps(meta, indent=1))
+
+
+def load_model(folder):
+    """Read a model folder written by :func:`save_model`; one-line errors."""
+    import joblib
+
+    folder = Path(folder)
+    try:
+        meta = json.loads((folder / MODEL_META).read_text())
+        if meta.get("format") != MODEL_FORMAT:
+            raise ValueError("unknown format")
+    except (OSError, ValueError, AttributeError):
+        raise CLIError(f"--model {str(folder)!r} is not a model folder written by "
+                       "`skpanda fit` (no readable skpanda-model.json).") from None
+    try:
+        if meta["method"] == "panda":
+            from .panda import PandaQuerySelector
+            from .pipeline import SelectionPipeline
+
+            pre = joblib.load(folder / "preprocessor.joblib")
+            panda = PandaQuerySelector.load(folder)
+            return SelectionPipeline([*pre.steps, ("pandaqueryselector", panda)]), meta
+        return joblib.load(folder / "pipeline.joblib"), meta
+    except Exception as exc:
+        raise CLIError(f"--model {str(folder)!r} cannot be read ({type(exc).__name__}: "
+                       f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}); "
+                       "refit it with `skpanda fit`.") from None
+
+
+def cmd_reproduce(args):
+    """``skpanda reproduce``: run the experiment, print the table and the files."""
+    from .simulation._figures import summary_table
+    from .simulation._harness import run_experiment
+
+    tic = time.perf_counter()
+    df = run_experiment(
+        args.dataset, args.methods, seeds=args.seeds, budgets=args.budgets, rho=args.rho,
+        out=args.out, n_jobs=args.n_jobs, quick=args.quick,
+        panda_params=dict(args.panda_param) or None, fal_candidates=args.fal_candidates,
+        dataset_params={"data_home": args.data_home} if args.data_home else None,
+        progress=not args.no_progress,
+    )
+    out = Path(args.out)
+    print(summary_table(df))
+    print(f"\nWall time {time.perf_counter() - tic:.0f} s. Files in {out}/:")
+    for name in ("results.csv", "summary.md", "figure1_tradeoff.png",
+                 "figure2_learning_curves.png"):
+        if (out / name).exists():
+            print(f"  {out / name}")
+    return 0
+
+
+def cmd_fit(args):
+    """``skpanda fit``: preprocessor + selector on a labeled CSV, saved to a folder."""
+    df = read_csv(args.data, "--data")
+    _require_columns(df, [args.target, args.sensitive, *args.drop], f"--data {args.data!r}")
+    _check_target(df[args.target], args.target)
+    pipe, meta = fit_model(df, args)
+    save_model(pipe, meta, args.out)
+    print(f"Fitted {args.method} on {len(df)} rows; model saved to {args.out}/")
+    return 0
+
+
+def cmd_select(args):
+    """``skpanda select``: rows of the pool to label, in query order."""
+    import pandas as pd
+
+    pipe, meta = load_model(args.model)
+    pool = read_csv(args.pool, "--pool")
+    _require_columns(pool, meta["features"], f"--pool {args.pool!r}")
+    if args.id_column is not None:
+        _require_columns(pool, [args.id_column], f"--pool {args.pool!r}")
+    if not 1 <= args.budget <= len(pool):
+        raise CLIError(f"--budget {args.budget} must be between 1 and the pool size "
+                       f"({len(pool)} rows).")
+    sensitive = meta["sensitive"]
+    groups = pool[sensitive].to_numpy() if sensitive in pool.columns else None
+    if groups is None and meta["needs_pool_groups"]:
+        raise CLIError(f"method {meta['method']!r} needs the pool's sensitive column "
+                       f"{sensitive!r}, which --pool {args.pool!r} lacks.")
+    positions = pipe.select(pool[meta["features"]], args.budget, sensitive_features=groups)
+    ids = (pool[args.id_column].to_numpy()[positions] if args.id_column else positions)
+    out = pd.DataFrame({"rank": range(1, len(positions) + 1),
+                        args.id_column or "row": ids})
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    out.to_csv(args.out, index=False)
+    print(f"Wrote {len(out)} rows to label, in query order, to {args.out}")
+    return 0
+
+
+def main(argv=None):
+    """Entry point of the ``skpanda`` console script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    commands = {"reproduce": cmd_reproduce, "fit": cmd_fit, "select": cmd_select}
+    try:
+        return commands[args.command](args)
+    except KeyboardInterrupt:
+        print("skpanda: interrupted.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # one line for the user, never a traceback
+        if args.traceback:
+            raise
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if not isinstance(exc, (CLIError, ValueError, TypeError, OSError)):
+            message = f"{type(exc).__name__}: {message}"
+        print(f"skpanda: error: {message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
