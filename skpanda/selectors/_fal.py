@@ -180,7 +180,7 @@ class FairActiveLearningQuerySelector(BaseQuerySelector):
     # --------------------------------------------------------------- fit
     def _fit(self, Z, y, groups):
         rows = np.arange(y.shape[0])
-        cells = np.unique(np.c_[groups, y], axis=0, return_inverse=True)[1].ravel()
+        cells = 2 * np.unique(groups, return_inverse=True)[1].ravel() + y
         strata = cells if np.bincount(cells).min() >= 2 else y
         try:
             train, check = train_test_split(rows, test_size=self.check_size, stratify=strata,
@@ -279,7 +279,8 @@ class FairActiveLearningQuerySelector(BaseQuerySelector):
             for j in range(Z_cand.shape[0]):
                 Z = stack_rows(state.X_train, Z_cand[j:j + 1])
                 y = np.r_[state.y_train, label]
-                g = np.r_[state.groups_train, 0 if g_cand is None else g_cand[j]]
+                g_new = state.groups_train[:1] if g_cand is None else g_cand[j:j + 1]
+                g = np.concatenate([state.groups_train, g_new])
                 model = fit_classifier(state.estimator, Z, y, g)
                 if self.disparity_on == "proba":
                     cols.append(predict_positive_proba(model, Z_chk))

@@ -82,14 +82,54 @@ def _chord_direction(Hinv, G, xn, sn):
     return -(V - coef[:, None] * U)
 
 
+def _rowdot(A, B):
+    return np.einsum("mp,mp->m", A, B)
+
+
 def _newton_direction(X, W, xn, sn, G, lam):
-    """-H_j^{-1} g_j with each row's exact Hessian (batched solve)."""
+    """-H_j^{-1} g_j with each problem's exact Hessian (batched, dense p x p)."""
     S = expit(X @ W.T)
-    S = S * (1.0 - S)                                  # (n, m)
-    H = np.einsum("ni,nm,nj->mij", X, S, X, optimize=True)
+    S = (S * (1.0 - S)).T                              # (m, n)
+    H = np.matmul((X[None, :, :] * S[:, :, None]).transpose(0, 2, 1), X)
     H += sn[:, None, None] * xn[:, :, None] * xn[:, None, :]
     H[:, np.arange(lam.size), np.arange(lam.size)] += lam
     return -np.linalg.solve(H, G[:, :, None])[:, :, 0]
+
+
+def _lowrank_direction(X, W, xn, sn, G, lam):
+    """Same as :func:`_newton_direction` through the (n+1)-row Gram matrix.
+
+    With ``n + 1`` training rows and ``d > n + 1`` features the weight block of
+    the Hessian, ``P = I / C + A^T S A`` (``A`` the n + 1 rows without the
+    intercept column), is inverted by Woodbury,
+    ``P^{-1} = C (I - A^T S^{1/2} (I / C + S^{1/2} A A^T S^{1/2})^{-1} S^{1/2} A)``,
+    and the unpenalised intercept by a Schur complement.
+    """
+    icpt = lam[-1] == 0.0
+    lam_w = lam[0]
+    Xf, xf = (X[:, :-1], xn[:, :-1]) if icpt else (X, xn)
+    n = Xf.shape[0]
+    S = expit(X @ W.T)
+    S = np.c_[(S * (1.0 - S)).T, sn]                    # (m, n + 1)
+    r = np.sqrt(S)
+    kc = xf @ Xf.T                                     # (m, n)
+    K = np.empty((xf.shape[0], n + 1, n + 1))
+    K[:, :n, :n] = Xf @ Xf.T
+    K[:, :n, n] = K[:, n, :n] = kc
+    K[:, n, n] = _rowdot(xf, xf)
+    M = r[:, :, None] * K * r[:, None, :]
+    M[:, np.arange(n + 1), np.arange(n + 1)] += lam_w
+    rhs = [G[:, :-1], S[:, :n] @ Xf + S[:, n:] * xf] if icpt else [G]   # g_u, A^T S 1
+    R = np.stack(rhs, axis=2)                          # (m, d, k)
+    AR = np.concatenate([np.einsum("nd,mdk->mnk", Xf, R),
+                         np.einsum("md,mdk->mk", xf, R)[:, None, :]], axis=1)
+    T = r[:, :, None] * np.linalg.solve(M, r[:, :, None] * AR)       # (m, n + 1, k)
+    PR = (R - np.einsum("mnk,nd->mdk", T[:, :n], Xf) - T[:, n:] * xf[:, :, None]) / lam_w
+    if not icpt:
+        return -PR[:, :, 0]
+    Pg, Pv, v = PR[:, :, 0], PR[:, :, 1], R[:, :, 1]
+    b = (G[:, -1] - _rowdot(v, Pg)) / (S.sum(1) - _rowdot(v, Pv))
+    return -np.c_[Pg - Pv * b[:, None], b]
 
 
 def refit_with_one_row(X, y, w0, xn, yn, *, C, fit_intercept, mode="exact",
@@ -115,9 +155,11 @@ def refit_with_one_row(X, y, w0, xn, yn, *, C, fit_intercept, mode="exact",
     mode : {"exact", "approx"}, default="exact"
         ``"approx"``: one Newton step from ``w0`` (an influence-function update).
         ``"exact"``: iterate to ``max |grad F_j| / (n + 1) <= tol`` (scikit-learn's
-        gradient scale): Sherman-Morrison steps with the Hessian at ``w0``, then,
-        for problems still unconverged after ``n_chord`` of them, full Newton
-        steps; every step is damped by an Armijo backtracking line search.
+        gradient scale). With more rows than features: Sherman-Morrison steps
+        with the Hessian at ``w0``, then, for problems still unconverged after
+        ``n_chord`` of them, full Newton steps. With fewer rows than features:
+        full Newton steps solved through the (n+1) x (n+1) Gram matrix
+        (Woodbury). Every step is damped by an Armijo backtracking line search.
     tol, max_iter, n_chord : float, int, int
         Convergence controls of ``"exact"``.
     chunk_size : int, default=None
@@ -152,11 +194,14 @@ def _solve_chunk(X, y, w0, xn, yn, lam, Hinv, mode, gtol, max_iter, n_chord):
     if mode == "approx":
         return W + _chord_direction(Hinv, G, xn, sn)
     active = np.flatnonzero(np.abs(G).max(1) > gtol)
+    lowrank = X.shape[0] + 1 < X.shape[1] - (lam[-1] == 0.0)
     for it in range(max_iter):
         if active.size == 0:
             break
         Wa, xa, ya, Ga = W[active], xn[active], yn[active], G[active]
-        if it < n_chord:
+        if lowrank:   # few rows: exact Newton through the Gram matrix is cheap
+            D = _lowrank_direction(X, Wa, xa, sn[active], Ga, lam)
+        elif it < n_chord:
             D = _chord_direction(Hinv, Ga, xa, sn[active])
         else:
             D = _newton_direction(X, Wa, xa, sn[active], Ga, lam)

@@ -30,12 +30,15 @@ class _PlainLR(LogisticRegression):
 
 
 # ------------------------------------------------------------------ solver
-@pytest.mark.parametrize("C, fit_intercept", [(1.0, True), (0.3, True), (2.0, False)])
-def test_one_row_refit_reaches_sklearn_coef(C, fit_intercept):
-    X, y, _ = make_data(80, d=5, seed=1)
+@pytest.mark.parametrize("C, fit_intercept, n, d", [
+    (1.0, True, 80, 5), (0.3, True, 80, 5), (2.0, False, 80, 5),
+    (1.0, True, 8, 20), (0.5, False, 8, 20),   # fewer rows than features: Woodbury path
+])
+def test_one_row_refit_reaches_sklearn_coef(C, fit_intercept, n, d):
+    X, y, _ = make_data(n, d=d, seed=1)
     base = LogisticRegression(C=C, fit_intercept=fit_intercept).fit(X, y)
     w0 = np.r_[base.coef_.ravel(), base.intercept_] if fit_intercept else base.coef_.ravel()
-    xn = np.array([[3.0, -2.0, 0.0, 1.0, 0.5], [0.1, 0.1, 0.1, 0.1, 0.1]])
+    xn = np.random.RandomState(0).normal(size=(2, d)) * [[3.0], [0.1]]
     yn = np.array([0.0, 1.0])
     W = refit_with_one_row(with_intercept(X, fit_intercept), y, w0,
                            with_intercept(xn, fit_intercept), yn, C=C,
@@ -152,6 +155,8 @@ def test_exact_mode_picks_equal_naive_refit_loop(warm_start, constraint):
 def test_naive_fallback_for_other_classifiers_matches_exact():
     X, y, g = make_data(60, seed=6)
     X_pool, y_pool, g_pool = make_data(40, seed=7)
+    names = np.array(["female", "male"], dtype=object)  # string groups on both paths
+    g, g_pool = names[g], names[g_pool]
     picks = {}
     for name, est in (("fast", TIGHT_LR), ("naive", _PlainLR(**TIGHT_LR.get_params()))):
         sel = FairActiveLearningQuerySelector(budget=3, estimator=est, warm_start="data",
@@ -209,6 +214,16 @@ def test_sparse_input_gives_the_same_picks():
     assert (dense.select(X_pool, sensitive_features=g_pool, oracle=oracle).tolist()
             == sparse.select(sp.csr_matrix(X_pool), sensitive_features=g_pool,
                              oracle=oracle).tolist())
+
+
+def test_string_groups_work():
+    X, y, g = make_data(60, seed=19)
+    X_pool, y_pool, g_pool = make_data(20, seed=20)
+    names = np.array(["female", "male"], dtype=object)
+    sel = FairActiveLearningQuerySelector(budget=2, random_state=0)
+    sel.fit(X, y, sensitive_features=names[g])
+    picks = sel.select(X_pool, sensitive_features=names[g_pool], oracle=lambda p: y_pool[p])
+    assert len(set(picks.tolist())) == 2
 
 
 def test_check_set_is_held_out_of_the_query_model():
