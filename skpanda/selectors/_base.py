@@ -26,7 +26,10 @@ from ._utils import (
 )
 from ._validation import check_groups, split_sensitive_column
 
-_WARM_STARTS = ("representation", "data")
+# ``False``/``True`` are accepted as aliases: scikit-learn treats ``warm_start``
+# as a bool (its common checks set ``warm_start=False``), and "warm-starting from
+# the pre-existing data" is exactly what ``"data"`` means.
+_WARM_STARTS = {"representation": False, False: False, "data": True, True: True}
 
 
 def _has_encoder(self):
@@ -215,7 +218,7 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         """h^b of the loop: the query model on D0 ∪ selection, or the selection."""
         from ..simulation._loop import QueryState
 
-        if self.warm_start == "data":
+        if self._trains_on_d0():
             Z, y, g = self._with_d0(Z_sel, y_sel, g_sel)
         elif np.unique(y_sel).size < 2:
             state = self._initial_state()
@@ -332,7 +335,7 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         y_sel = self.label_encoder_.transform(np.asarray(y_pool)[positions])
         g = (np.zeros(len(positions), np.intp) if groups is None
              else check_groups(groups, X_pool.shape[0], "sensitive_features")[positions])
-        if self.warm_start == "data":
+        if self._trains_on_d0():
             Z_sel, y_sel, g = self._with_d0(Z_sel, y_sel, g)
         return fit_classifier(self._estimator_template(), Z_sel, y_sel, g)
 
@@ -346,8 +349,12 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
 
     # -------------------------------------------------------------- helpers
     def _check_params(self):
-        if self.warm_start not in _WARM_STARTS:
-            raise ValueError(f"warm_start must be one of {_WARM_STARTS}, got {self.warm_start!r}.")
+        ws = self.warm_start
+        if not (isinstance(ws, (bool, str)) and ws in _WARM_STARTS):
+            raise ValueError(
+                "warm_start must be 'representation' (train on the selected rows; alias "
+                f"False) or 'data' (D0 and the selected rows; alias True), got {self.warm_start!r}."
+            )
         qbs = self.query_batch_size
         if isinstance(qbs, bool) or not isinstance(qbs, (int, np.integer)) or qbs < 1:
             raise ValueError(f"query_batch_size must be a positive integer, got {qbs!r}.")
@@ -358,6 +365,10 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
             from ..metrics import get_constraint
 
             get_constraint(self.constraint)
+
+    def _trains_on_d0(self):
+        """Whether the downstream classifier sees D0 (``warm_start="data"``)."""
+        return _WARM_STARTS[self.warm_start]
 
     def _estimator_template(self):
         return default_estimator() if self.estimator is None else self.estimator

@@ -132,7 +132,7 @@ def test_group_random_needs_pool_groups(data):
 
 
 @pytest.mark.parametrize("param, value, match", [
-    ("warm_start", "both", "warm_start must be one of"),
+    ("warm_start", "both", "warm_start must be .representation."),
     ("query_batch_size", 0, "query_batch_size must be a positive integer"),
     ("query_batch_size", 1.5, "query_batch_size must be a positive integer"),
 ])
