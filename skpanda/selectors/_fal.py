@@ -1,6 +1,7 @@
 """Fair active learning (Anahideh, Asudeh & Thirumuruganathan 2022)."""
 
 import numbers
+import warnings
 
 import numpy as np
 from scipy.special import expit
@@ -104,6 +105,14 @@ class FairActiveLearningQuerySelector(BaseQuerySelector):
 
     Notes
     -----
+    Scoring a query takes ``2 * n_candidates`` refits. For a plain
+    ``LogisticRegression`` they are solved together: each is the current,
+    already optimal objective plus one loss term, so Newton steps started at
+    the current weights converge in a few iterations (Sherman-Morrison updates
+    of the current Hessian when the training set has more rows than features,
+    a Woodbury solve through the Gram matrix otherwise); see
+    ``benchmarks/fal_speed.py`` for the speed-up over refitting.
+
     Hard-label disparity is piecewise constant in the weights: when the
     training set is large one added row flips few check predictions, so many
     candidates share the same expected disparity and the entropy term decides.
@@ -181,7 +190,7 @@ class FairActiveLearningQuerySelector(BaseQuerySelector):
     def _fit(self, Z, y, groups):
         rows = np.arange(y.shape[0])
         cells = 2 * np.unique(groups, return_inverse=True)[1].ravel() + y
-        strata = cells if np.bincount(cells).min() >= 2 else y
+        strata = cells if np.unique(cells, return_counts=True)[1].min() >= 2 else y
         try:
             train, check = train_test_split(rows, test_size=self.check_size, stratify=strata,
                                             random_state=check_random_state(self.random_state))
@@ -189,6 +198,13 @@ class FairActiveLearningQuerySelector(BaseQuerySelector):
             raise ValueError(f"check_size={self.check_size!r} cannot split D0 ({y.shape[0]} "
                              f"rows) into a check set and a training set that both hold "
                              f"every label: {exc}") from None
+        if np.unique(groups[check]).size < 2:
+            warnings.warn(
+                "FairActiveLearningQuerySelector's check set holds a single group, so its "
+                "disparity term is always 0 and it ranks rows by entropy alone. Pass "
+                "sensitive_features=... (or sensitive_feature='column') to fit.",
+                UserWarning,
+            )
         self.check_indices_ = np.sort(check)
         self.train_indices_ = np.sort(train)
         self.query_model_ = fit_classifier(query_template(self.estimator), Z[self.train_indices_],

@@ -255,6 +255,12 @@ def test_bad_params_raise(params, match):
         FairActiveLearningQuerySelector(**params).fit(X, y, sensitive_features=g)
 
 
+def test_single_group_warns_that_fal_is_entropy():
+    X, y, _ = make_data(40, seed=21)
+    with pytest.warns(UserWarning, match="ranks rows by entropy alone"):
+        FairActiveLearningQuerySelector().fit(X, y)
+
+
 def test_check_size_too_large_for_d0_raises():
     X, y, g = make_data(10, seed=18)
     with pytest.raises(ValueError, match="check_size=9 cannot split D0"):
