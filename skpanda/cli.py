@@ -54,9 +54,11 @@ def build_parser():
                         help="show the full Python traceback on errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    rep = sub.add_parser("reproduce", help="run the paper's §4 comparison; write CSV, table, figures")
+    rep = sub.add_parser("reproduce",
+                         help="run the paper's §4 comparison; write CSV, table, figures")
     rep.add_argument("--dataset", default="adult", choices=DATASETS)
-    rep.add_argument("--seeds", type=int, default=None, help="number of seeds (default 3; 1 with --quick)")
+    rep.add_argument("--seeds", type=int, default=None,
+                     help="number of seeds (default 3; 1 with --quick)")
     rep.add_argument("--budgets", type=int, nargs="+", default=[25, 50, 100, 200, 300, 400])
     rep.add_argument("--methods", nargs="+", choices=METHODS, default=None,
                      help="default: all (PANDA when installed)")

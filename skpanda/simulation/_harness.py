@@ -147,10 +147,14 @@ def run_experiment(dataset="adult", methods=None, *, seeds=None, budgets=DEFAULT
 
     Examples
     --------
-    >>> df = run_experiment("synthetic", ["random", "entropy"], seeds=1,
-    ...                     budgets=(10, 20), out=getfixture("tmp_path"),
-    ...                     dataset_params={"n_samples": 400}, progress=False,
-    ...                     plot=False)                               # doctest: +SKIP
+    >>> import tempfile
+    >>> from skpanda.experiments import run_experiment
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     df = run_experiment("synthetic", ["random", "entropy"], seeds=1,
+    ...                         budgets=(10, 20), out=out, progress=False, plot=False,
+    ...                         dataset_params={"n_samples": 400})
+    >>> df[["method", "budget"]].values.tolist()
+    [['random', 10], ['random', 20], ['entropy', 10], ['entropy', 20]]
     """
     from joblib import Parallel, delayed
 

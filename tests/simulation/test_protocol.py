@@ -134,3 +134,15 @@ def test_load_dataset_synthetic_and_unknown():
     assert X.shape[0] == y.shape[0] == g.shape[0] == 100
     with pytest.raises(ValueError, match="dataset='mnist' is unknown"):
         load_dataset("mnist")
+
+
+@pytest.mark.parametrize("module", ["skpanda.simulation._protocol", "skpanda.simulation._cells",
+                                    "skpanda.simulation._harness", "skpanda.simulation._figures",
+                                    "skpanda.experiments"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module),
+                             optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0
