@@ -20,8 +20,7 @@ from ._protocol import check_methods, load_dataset, split_protocol
 
 DEFAULT_BUDGETS = (25, 50, 100, 200, 300, 400)
 
-#: PANDA settings of ``quick=True``: a short meta-training (filtered to the
-#: parameters the installed ``PandaQuerySelector`` has).
+#: PANDA settings of ``quick=True``: a short meta-training.
 QUICK_PANDA_PARAMS = {"n_iter": 30}
 
 
@@ -46,16 +45,14 @@ def _check_seeds(seeds):
     return list(dict.fromkeys(seeds))
 
 
-def _panda_selector(params, seed, rho):
+def _panda_selector(params, seed, rho, verbose):
     from ..panda import PandaQuerySelector
 
-    known = PandaQuerySelector().get_params()
-    kwargs = {"rho": rho, "random_state": seed}
-    kwargs.update({k: v for k, v in (params or {}).items() if k in known})
-    return PandaQuerySelector(**kwargs)
+    selector = PandaQuerySelector(rho=rho, random_state=seed, verbose=verbose)
+    return selector.set_params(**params)  # unknown names raise a ValueError
 
 
-def fit_representation(split, seed, *, out, key, rho, panda_params, budget):
+def fit_representation(split, seed, *, out, key, rho, panda_params, budget, verbose=False):
     """The fitted PANDA selector of one seed, from the on-disk cache if there.
 
     Returns ``(selector, seconds)``: the meta-training time (as recorded when
@@ -68,7 +65,7 @@ def fit_representation(split, seed, *, out, key, rho, panda_params, budget):
     if meta.exists():
         return PandaQuerySelector.load(model), json.loads(meta.read_text())["seconds"]
     params = {"budget": budget, **(panda_params or {})}
-    selector = _panda_selector(params, seed, rho)
+    selector = _panda_selector(params, seed, rho, verbose)
     tic = time.perf_counter()
     selector.fit(split.X_train, split.y_train, sensitive_features=split.g_train)
     seconds = time.perf_counter() - tic
@@ -195,7 +192,7 @@ def run_experiment(dataset="adult", methods=None, *, seeds=None, budgets=DEFAULT
         for s in _bar(seeds, progress, "PANDA (shared representation)"):
             encoders[s] = fit_representation(
                 splits[s], s, out=out, key=rep_key, rho=rho, panda_params=panda_params,
-                budget=max(budgets))
+                budget=max(budgets), verbose=progress)
 
     todo = [(m, s) for m in methods for s in seeds
             if not cell_path(out, m, s, key(m)).exists()]
