@@ -112,19 +112,20 @@ def _lowrank_direction(X, W, xn, sn, G, lam):
     S = expit(X @ W.T)
     S = np.c_[(S * (1.0 - S)).T, sn]                    # (m, n + 1)
     r = np.sqrt(S)
-    kc = xf @ Xf.T                                     # (m, n)
-    K = np.empty((xf.shape[0], n + 1, n + 1))
-    K[:, :n, :n] = Xf @ Xf.T
-    K[:, :n, n] = K[:, n, :n] = kc
-    K[:, n, n] = _rowdot(xf, xf)
-    M = r[:, :, None] * K * r[:, None, :]
+    rb, rn = r[:, :n], r[:, n]
+    M = np.empty((xf.shape[0], n + 1, n + 1))          # I / C + S^1/2 A A^T S^1/2
+    np.multiply(rb[:, :, None] * (Xf @ Xf.T), rb[:, None, :], out=M[:, :n, :n])
+    M[:, :n, n] = M[:, n, :n] = rb * (xf @ Xf.T) * rn[:, None]
+    M[:, n, n] = rn * rn * _rowdot(xf, xf)
     M[:, np.arange(n + 1), np.arange(n + 1)] += lam_w
     rhs = [G[:, :-1], S[:, :n] @ Xf + S[:, n:] * xf] if icpt else [G]   # g_u, A^T S 1
     R = np.stack(rhs, axis=2)                          # (m, d, k)
-    AR = np.concatenate([np.einsum("nd,mdk->mnk", Xf, R),
-                         np.einsum("md,mdk->mk", xf, R)[:, None, :]], axis=1)
+    m, d, k = R.shape
+    XR = (Xf @ R.transpose(1, 0, 2).reshape(d, m * k)).reshape(n, m, k).transpose(1, 0, 2)
+    AR = np.concatenate([XR, np.einsum("md,mdk->mk", xf, R)[:, None, :]], axis=1)
     T = r[:, :, None] * np.linalg.solve(M, r[:, :, None] * AR)       # (m, n + 1, k)
-    PR = (R - np.einsum("mnk,nd->mdk", T[:, :n], Xf) - T[:, n:] * xf[:, :, None]) / lam_w
+    TX = (T[:, :n].transpose(0, 2, 1).reshape(m * k, n) @ Xf).reshape(m, k, d)
+    PR = (R - TX.transpose(0, 2, 1) - T[:, n:] * xf[:, :, None]) / lam_w
     if not icpt:
         return -PR[:, :, 0]
     Pg, Pv, v = PR[:, :, 0], PR[:, :, 1], R[:, :, 1]
@@ -178,23 +179,23 @@ def refit_with_one_row(X, y, w0, xn, yn, *, C, fit_intercept, mode="exact",
     s0 = expit(X @ w0)
     H0 = (X * (s0 * (1.0 - s0))[:, None]).T @ X + np.diag(lam)
     Hinv = np.linalg.inv(H0)
-    if chunk_size is None:
-        chunk_size = max(16, int(4e6 // max(n, p * p // 8, 1)))
+    lowrank = n + 1 < p - fit_intercept
+    if chunk_size is None:   # keep the per-chunk arrays cache-sized
+        chunk_size = max(32, int(4e5 // (n + 1) ** 2) if lowrank else int(2e6 // max(n, p * p)))
     W = np.empty((xn.shape[0], p))
     for start in range(0, xn.shape[0], chunk_size):
         sl = slice(start, start + chunk_size)
         W[sl] = _solve_chunk(X, y, w0, xn[sl], yn[sl], lam, Hinv, mode, tol * (n + 1),
-                             max_iter, n_chord)
+                             max_iter, n_chord, lowrank)
     return W
 
 
-def _solve_chunk(X, y, w0, xn, yn, lam, Hinv, mode, gtol, max_iter, n_chord):
+def _solve_chunk(X, y, w0, xn, yn, lam, Hinv, mode, gtol, max_iter, n_chord, lowrank):
     W = np.tile(w0, (xn.shape[0], 1))
     f, G, sn = _value_grad(X, y, W, xn, yn, lam)
     if mode == "approx":
         return W + _chord_direction(Hinv, G, xn, sn)
     active = np.flatnonzero(np.abs(G).max(1) > gtol)
-    lowrank = X.shape[0] + 1 < X.shape[1] - (lam[-1] == 0.0)
     for it in range(max_iter):
         if active.size == 0:
             break
