@@ -271,7 +271,7 @@ class FairActiveLearningQuerySelector(BaseQuerySelector):
         Z_chk, y_chk, g_chk = self.Z_fit_[chk], self.y_fit_[chk], self.groups_fit_[chk]
         problem = lr_problem(state.estimator)
         if problem is None:
-            preds = self._naive_predictions(state, Z_cand, Z_chk, g_cand)
+            preds = [self._naive_predictions(state, Z_cand, Z_chk, g_cand)]
         else:
             C, fit_intercept = problem
             est = state.estimator
@@ -282,11 +282,17 @@ class FairActiveLearningQuerySelector(BaseQuerySelector):
                 np.vstack([xn, xn]), np.r_[np.zeros(m), np.ones(m)],
                 C=C, fit_intercept=fit_intercept, mode=self.mode,
             )
-            scores = with_intercept(Z_chk, fit_intercept) @ W.T          # (n_check, 2m)
-            preds = expit(scores) if self.disparity_on == "proba" else (scores > 0) * 1.0
-        delta = column_disparity(preds, g_chk, y_chk, constraint_name(self.constraint))
+            X_chk = with_intercept(Z_chk, fit_intercept)
+            preds = (self._predictions(X_chk @ W[i:i + 4096].T)       # (n_check, <=4096)
+                     for i in range(0, 2 * m, 4096))
+        constraint = constraint_name(self.constraint)
+        delta = np.concatenate([column_disparity(P, g_chk, y_chk, constraint) for P in preds])
         # exact when both labels give the same disparity (no rounding noise to rescale)
         return delta[:m] + proba * (delta[m:] - delta[:m])
+
+    def _predictions(self, margins):
+        """Hard labels (a margin of exactly 0 predicts 0) or probabilities."""
+        return expit(margins) if self.disparity_on == "proba" else (margins > 0) * 1.0
 
     def _naive_predictions(self, state, Z_cand, Z_chk, g_cand):
         """Check-set predictions of 2m refitted clones (labels 0 then 1)."""
