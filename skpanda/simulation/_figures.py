@@ -82,6 +82,16 @@ def _stats(df, by, cols):
     return grouped.mean(), std
 
 
+def _legend_below(fig, *axes):
+    """One legend for the whole figure, below the panels, without duplicates."""
+    entries = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            entries.setdefault(label, handle)
+    fig.legend(entries.values(), entries.keys(), loc="outside lower center",
+               ncol=min(len(entries), 6), fontsize=8, frameon=False)
+
+
 def _annotate(ax, text, x, y, placed):
     """Label a marker, shifting the label down when an earlier one sits nearby."""
     shift = sum(1 for (px, py) in placed if abs(px - x) < 1e-3 and abs(py - y) < 2e-3)
@@ -131,7 +141,7 @@ def plot_figures(df, out, *, rho=0.04, budget=None):
     paths = [out / "figure1_tradeoff.png", out / "figure2_learning_curves.png"]
 
     mean, std = _stats(at, "method", ("f1", "delta_dp", "delta_eb"))
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), constrained_layout=True)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 5.2), layout="constrained")
     for ax, (col, label) in zip(axes, [("delta_dp", "demographic disparity Δ_DP"),
                                        ("delta_eb", "error-rate balance Δ_EB")]):
         placed = []
@@ -149,18 +159,21 @@ def plot_figures(df, out, *, rho=0.04, budget=None):
         ax.set_ylabel("test F1 (higher is better)")
         ax.set_title(f"{label} vs F1 at B = {budget} (upper left is best)", fontsize=10)
         ax.grid(alpha=0.3)
-    axes[1].legend(fontsize=8, loc="best")
+    _legend_below(fig, axes[0])
     fig.suptitle(f"Figure 1 — {dataset}: mean ± std over {n_seeds} seed(s)", fontsize=11)
     fig.savefig(paths[0], dpi=120)
     plt.close(fig)
 
     mean, std = _stats(df, ["method", "budget"], ("f1", "delta_dp"))
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), constrained_layout=True)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 5.2), layout="constrained")
     for ax, (col, label) in zip(axes, [("f1", "test F1"), ("delta_dp", "test Δ_DP")]):
-        for method in _order(mean.index.get_level_values("method").unique()):
+        methods = _order(mean.index.get_level_values("method").unique())
+        dodge = 0.006 * (df["budget"].max() - df["budget"].min() or 1)
+        for i, method in enumerate(methods):
             m, s = mean.loc[method], std.loc[method]
             st = _style(method)
-            ax.errorbar(m.index, m[col], yerr=s[col], color=st["color"],
+            x = m.index + dodge * (i - (len(methods) - 1) / 2)  # keep error bars apart
+            ax.errorbar(x, m[col], yerr=s[col], color=st["color"],
                         linestyle=st["linestyle"], marker=st["marker"],
                         markerfacecolor=st["markerfacecolor"], capsize=2,
                         label=LABELS.get(method, method))
@@ -171,11 +184,12 @@ def plot_figures(df, out, *, rho=0.04, budget=None):
         p = float(df["positive_rate_test"].mean())
         axes[0].axhline(2 * p * 0.5 / (p + 0.5), color="k", linestyle=":", linewidth=1,
                         label="random classifier")
-        axes[0].legend(fontsize=8, loc="lower right")
     axes[1].axhline(rho, color="k", linestyle="--", linewidth=1, label=f"ρ = {rho:g}")
+    for ax in axes:
+        ax.set_ylim(bottom=0)
     axes[0].set_title("budget vs F1", fontsize=10)
     axes[1].set_title("budget vs demographic disparity", fontsize=10)
-    axes[1].legend(fontsize=8, loc="best")
+    _legend_below(fig, *axes)
     fig.suptitle(f"Figure 2 — {dataset}: learning curves, mean ± std over {n_seeds} seed(s)",
                  fontsize=11)
     fig.savefig(paths[1], dpi=120)
