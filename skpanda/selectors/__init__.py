@@ -1,6 +1,7 @@
 """Query selectors: one interface, the paper's baselines (numpy/sklearn only)."""
 
 from ._base import BaseQuerySelector
+from ._fal import FairActiveLearningQuerySelector
 from ._random import GroupRandomQuerySelector, RandomQuerySelector
 from ._uncertainty import EntropyQuerySelector, MarginQuerySelector
 
@@ -10,11 +11,5 @@ __all__ = [
     "GroupRandomQuerySelector",
     "MarginQuerySelector",
     "EntropyQuerySelector",
+    "FairActiveLearningQuerySelector",
 ]
-
-try:  # FAL lands in its own module
-    from ._fal import FairActiveLearningQuerySelector  # noqa: F401
-
-    __all__.append("FairActiveLearningQuerySelector")
-except ImportError:  # pragma: no cover - until _fal.py exists
-    pass

@@ -218,7 +218,7 @@ class FairActiveLearningQuerySelector(BaseQuerySelector):
                           self.groups_fit_[tr], np.empty(0, dtype=np.intp))
 
     def _refit_state(self, Z_sel, y_sel, g_sel, labeled):
-        if self.warm_start != "data":
+        if not self._trains_on_d0():
             return super()._refit_state(Z_sel, y_sel, g_sel, labeled)
         from ..simulation._loop import QueryState
 
