@@ -56,7 +56,7 @@ def fit_representation(split, seed, *, out, key, rho, panda_params, budget, verb
     """The fitted PANDA selector of one seed, from the on-disk cache if there.
 
     Returns ``(selector, seconds)``: the meta-training time (as recorded when
-    it was first fitted).
+    it was first fitted; a resumed fit records the time of its last part).
     """
     from ..panda import PandaQuerySelector
 
@@ -64,12 +64,17 @@ def fit_representation(split, seed, *, out, key, rho, panda_params, budget, verb
     model, meta = folder / f"seed{seed}-{key}.panda", folder / f"seed{seed}-{key}.json"
     if meta.exists():
         return PandaQuerySelector.load(model), json.loads(meta.read_text())["seconds"]
-    params = {"budget": budget, **(panda_params or {})}
+    folder.mkdir(parents=True, exist_ok=True)
+    # PANDA checkpoints its meta-training there: an interrupted fit resumes.
+    params = {"budget": budget, "checkpoint_path": str(folder / f"seed{seed}-{key}.ckpt"),
+              **(panda_params or {})}
     selector = _panda_selector(params, seed, rho, verbose)
     tic = time.perf_counter()
     selector.fit(split.X_train, split.y_train, sensitive_features=split.g_train)
     seconds = time.perf_counter() - tic
-    folder.mkdir(parents=True, exist_ok=True)
+    if getattr(selector, "n_iter_", selector.n_iter) < selector.n_iter:
+        # Ctrl-C inside meta-training: PANDA keeps the partial policy; never cache it.
+        raise KeyboardInterrupt
     selector.save(model)
     write_json_atomic(meta, {"seconds": seconds, "params": selector.get_params(deep=False)})
     return selector, seconds
@@ -179,13 +184,17 @@ def run_experiment(dataset="adult", methods=None, *, seeds=None, budgets=DEFAULT
     base = dict(dataset=dataset, dataset_params=dataset_params, budgets=budgets, rho=rho,
                 representation=representation)
     rep_key = fingerprint({**base, "budgets": max(budgets)})
-    write_json_atomic(out / "config.json", {**base, "methods": methods, "seeds": seeds,
-                                            "panda_params": panda_params,
-                                            "fal_candidates": fal_candidates})
 
     def key(method):
         extra = {"fal_candidates": fal_candidates} if method == "fal" else {}
         return fingerprint({**base, **extra})
+
+    cells = [cell_path(out, m, s, key(m)) for m in methods for s in seeds]
+    write_json_atomic(out / "config.json", {**base, "methods": methods, "seeds": seeds,
+                                            "panda_params": panda_params,
+                                            "fal_candidates": fal_candidates,
+                                            "cells": [c.name for c in cells]})
+    (out / "results.csv").unlink(missing_ok=True)  # rewritten once every cell is done
 
     encoders = {s: (None, 0.0) for s in seeds}
     if use_panda:
@@ -219,9 +228,7 @@ def run_experiment(dataset="adult", methods=None, *, seeds=None, budgets=DEFAULT
         for bar in bars.values():
             bar.close()
 
-    frames = [json.loads(cell_path(out, m, s, key(m)).read_text()) for m in methods
-              for s in seeds]
-    df = pd.DataFrame([row for rows in frames for row in rows], columns=list(COLUMNS))
+    df = _read_cells(cells)
     df.to_csv(out / "results.csv", index=False)
     from ._figures import plot_figures, summary_table
 
@@ -242,19 +249,27 @@ def load_results(out):
     Returns
     -------
     results : pandas.DataFrame
-        ``results.csv`` when the run finished; otherwise the rows of every
-        finished cell in ``cells/``.
+        ``results.csv`` when the last run finished; otherwise the rows of the
+        cells of the last run (``config.json``) that are finished.
     """
     out = Path(out)
     if (out / "results.csv").exists():
         return pd.read_csv(out / "results.csv")
-    files = sorted((out / "cells").glob("*.json"))
+    try:
+        names = json.loads((out / "config.json").read_text())["cells"]
+    except (OSError, ValueError, KeyError):
+        names = []
+    files = [out / "cells" / name for name in names if (out / "cells" / name).exists()]
     if not files:
         raise FileNotFoundError(
             f"{out} holds no results.csv and no finished cells; run "
             "run_experiment(out=...) or `skpanda reproduce --out ...` first."
         )
-    rows = [row for f in files for row in json.loads(f.read_text())]
+    return _read_cells(files)
+
+
+def _read_cells(files):
+    rows = [row for f in files for row in json.loads(Path(f).read_text())]
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 

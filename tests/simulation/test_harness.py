@@ -100,10 +100,13 @@ def test_interrupt_keeps_finished_cells(tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return real(method, seed, *args, **kwargs)
 
+    # an earlier finished run with another rho must not leak into load_results
+    experiments.run_experiment("synthetic", ["random"], out=tmp_path, rho=0.2, plot=False, **KW)
     monkeypatch.setattr(_harness, "run_cell", flaky)
     with pytest.raises(KeyboardInterrupt):
         experiments.run_experiment("synthetic", ["random"], out=tmp_path, **KW)
-    assert len(list((tmp_path / "cells").glob("*.json"))) == 1
+    assert len(list((tmp_path / "cells").glob("*.json"))) == 2 + 1
+    assert not (tmp_path / "results.csv").exists()
     partial = experiments.load_results(tmp_path)
     assert len(partial) == 3 and set(partial["seed"]) == {0}
     monkeypatch.setattr(_harness, "run_cell", real)
@@ -197,3 +200,21 @@ def test_panda_representation_is_fitted_once_and_cached(tmp_path, monkeypatch):
                                                       "train_seconds"]),
                                   df.drop(columns=["select_seconds", "fit_seconds",
                                                    "train_seconds"]))
+
+
+def test_interrupted_panda_meta_training_is_not_cached(tmp_path, monkeypatch):
+    PandaQuerySelector = pytest.importorskip("skpanda.panda").PandaQuerySelector
+    real_fit = PandaQuerySelector.fit
+
+    def interrupted_fit(self, *args, **kwargs):
+        real_fit(self, *args, **kwargs)
+        self.n_iter_ = 1  # what PANDA reports after a Ctrl-C in meta-training
+        return self
+
+    monkeypatch.setattr(PandaQuerySelector, "fit", interrupted_fit)
+    with pytest.raises(KeyboardInterrupt):
+        experiments.run_experiment(
+            "synthetic", ["panda"], out=tmp_path, seeds=1, budgets=(10,), progress=False,
+            dataset_params={"n_samples": 400}, panda_params={"n_iter": 2, "d_model": 8})
+    assert list((tmp_path / "panda").glob("*.json")) == []
+    assert list((tmp_path / "panda").glob("*.ckpt"))  # the checkpoint to resume from
