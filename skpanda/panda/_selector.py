@@ -55,8 +55,10 @@ class PandaQuerySelector(BaseQuerySelector):
         Inducing points of each policy ISAB (cost ``O(n_pool * n_inducing)``).
     n_memory : int, default=16
         Learned memory rows the encoder attends to.
-    learning_rate : float, default=1e-3
-        Adam learning rate of the forward and proximal steps.
+    learning_rate : float, default=2e-3
+        Adam learning rate of the forward step (Algorithm 1, line 4).
+    prox_learning_rate : float, default=3e-3
+        Adam learning rate of the proximal step's inner gradient steps (line 5).
     tau : float, default=1.0
         Initial Gumbel-top-B temperature (learned during meta-training).
     n_iter : int, default=300
@@ -132,7 +134,8 @@ class PandaQuerySelector(BaseQuerySelector):
     def __init__(self, *, budget=400, rho=0.04, constraint="demographic_parity",
                  estimator=None, encoder=None, sensitive_feature=None,
                  warm_start="representation", query_batch_size=1, n_layers=1, d_model=32,
-                 n_heads=4, n_inducing=32, n_memory=16, learning_rate=1e-3, tau=1.0,
+                 n_heads=4, n_inducing=32, n_memory=16, learning_rate=2e-3,
+                 prox_learning_rate=3e-3, tau=1.0,
                  n_iter=300, inner_steps=6, n_prox_steps=3, n_samples=4, pool_size=None,
                  sample=False, device="auto", verbose=False, checkpoint_path=None,
                  random_state=None):
@@ -150,6 +153,7 @@ class PandaQuerySelector(BaseQuerySelector):
         self.n_inducing = n_inducing
         self.n_memory = n_memory
         self.learning_rate = learning_rate
+        self.prox_learning_rate = prox_learning_rate
         self.tau = tau
         self.n_iter = n_iter
         self.inner_steps = inner_steps
@@ -171,7 +175,7 @@ class PandaQuerySelector(BaseQuerySelector):
                 raise ValueError(f"{name} must be a positive integer, got {value!r}.")
         if self.n_prox_steps < 0:
             raise ValueError(f"n_prox_steps must be >= 0, got {self.n_prox_steps!r}.")
-        for name in ("learning_rate", "tau"):
+        for name in ("learning_rate", "prox_learning_rate", "tau"):
             value = getattr(self, name)
             if not isinstance(value, numbers.Real) or not value > 0:
                 raise ValueError(f"{name} must be a positive number, got {value!r}.")
@@ -236,7 +240,8 @@ class PandaQuerySelector(BaseQuerySelector):
             constraint=self.constraint, budget=self.budget, rho=float(self.rho),
             seed=self._seed(), device=self.device_, n_iter=self.n_iter,
             pool_size=pool_size, learning_rate=self.learning_rate, n_samples=self.n_samples,
-            n_prox_steps=self.n_prox_steps,
+            n_prox_steps=self.n_prox_steps, prox_lr=self.prox_learning_rate,
+            eval_every=10, n_eval_tasks=4, eval_sample=bool(self.sample),
             inner=dict(n_steps=self.inner_steps, l2=_l2_of(self._estimator_template())),
             verbose=self.verbose, checkpoint_path=self.checkpoint_path, resume=resume,
             extra={"encoder": module_state(self.encoder_net_)},

@@ -47,12 +47,12 @@ class RowEncoder(nn.Module):
         self.head = nn.Linear(d_model, 1)
 
     def features(self, x):
-        # (N, F) -> (N, D); each row is a set of one query against the memory
-        h = self.embed(x).unsqueeze(1)  # (N, 1, D)
-        memory = self.memory.expand(h.shape[0], -1, -1)  # (N, n_memory, D)
+        # (N, F) -> (N, D). The N rows are N independent queries against the same
+        # memory: attention never mixes queries, so row i's output depends on row i only.
+        h = self.embed(x).unsqueeze(0)  # (1, N, D)
         for block in self.blocks:
-            h = block(h, memory)
-        return self.norm(h.squeeze(1))
+            h = block(h, self.memory)  # (1, N, D), memory (1, n_memory, D)
+        return self.norm(h.squeeze(0))
 
     def forward(self, x):
         # (N, F) -> (N,) logits of y = 1

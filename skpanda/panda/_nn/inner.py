@@ -33,7 +33,7 @@ def _newton_step(X1, y, w, theta, l2, lr):
     reg[-1] = 1e-6 * max(l2, 1.0)  # intercept unpenalised (tiny ridge for stability)
     grad = (w * (p - y)) @ X1 + reg * theta  # (S, d+1)
     curv = w * p * (1.0 - p)  # (S, N)
-    hess = torch.einsum("sn,ni,nj->sij", curv, X1, X1) + torch.diag_embed(reg.expand_as(theta))
+    hess = (X1.T * curv.unsqueeze(1)) @ X1 + torch.diag_embed(reg.expand_as(theta))
     step = torch.linalg.solve(hess, grad.unsqueeze(-1)).squeeze(-1)
     return theta - lr * step
 
@@ -80,9 +80,12 @@ def activelearn_sim(Z_L, y_L, w, *, init, n_steps=8, l2=1.0, lr=1.0, unroll=1):
     theta = init.reshape(-1, X1.shape[1]).expand(w.shape[0], -1)
     unroll = min(max(int(unroll), 0), n_steps)
     with torch.no_grad():
-        theta = theta.detach()
+        theta, w0, X0, y0 = theta.detach(), w.detach(), X1, y_L
+        active = (w0 > 0).any(0)  # rows with zero weight do not move the optimum
+        if int(active.sum()) < active.shape[0] // 2:
+            w0, X0, y0 = w0[:, active], X1[active], y_L[active]
         for _ in range(n_steps - unroll):
-            theta = _newton_step(X1, y_L, w.detach(), theta, l2, lr)
+            theta = _newton_step(X0, y0, w0, theta, l2, lr)
     for _ in range(unroll):
         theta = _newton_step(X1, y_L, w, theta, l2, lr)
     return theta[0] if squeeze else theta

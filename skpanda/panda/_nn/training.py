@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from sklearn.model_selection import train_test_split
 
 from .checkpoint import load_checkpoint, save_checkpoint
-from .gumbel import gumbel_topk
+from .gumbel import gumbel_topk, sample_gumbel
 from .inner import activelearn_sim, predict_logits
 
 
@@ -155,11 +155,21 @@ def proximal_step(policy, optimizer, task, *, rho, eta, n_steps, constraint_fn, 
 
 
 @torch.no_grad()
-def evaluate_policy(policy, tasks, *, budget, init, inner, constraint_fn, n_groups):
-    """Deterministic top-B selection (as at test time) on fixed tasks: mean (F1, disparity)."""
+def evaluate_policy(policy, tasks, *, budget, init, inner, constraint_fn, n_groups,
+                    sample=False):
+    """Score the test-time selection on fixed tasks: mean (F1, disparity).
+
+    The selection is the top-B of the logits (``sample=False``) or of
+    Gumbel-perturbed logits with a fixed seed per task (``sample=True``),
+    exactly as :meth:`PandaQuerySelector.select` picks rows.
+    """
     f1s, disps = [], []
-    for task in tasks:
-        chosen = policy(task.x_L).topk(budget).indices
+    for j, task in enumerate(tasks):
+        logits = policy(task.x_L)
+        if sample:
+            gen = torch.Generator(device="cpu").manual_seed(j)
+            logits = logits + sample_gumbel(logits.shape, generator=gen, device=logits.device)
+        chosen = logits.topk(budget).indices
         w = torch.zeros(task.x_L.shape[0], device=task.x_L.device).scatter_(0, chosen, 1.0)
         theta = activelearn_sim(task.Z_L, task.y_L, w.unsqueeze(0), init=init,
                                 **{**inner, "n_steps": inner["n_steps"] + 4, "unroll": 0})
@@ -181,7 +191,8 @@ HISTORY_KEYS = (
 
 def meta_train(policy, Z, y, groups, *, init, budget, rho, constraint_fn, n_iter, pool_size,
                learning_rate=1e-3, n_samples=4, n_prox_steps=3, eta=1.0, inner=None,
-               eval_every=25, n_eval_tasks=2, keep_best=True, seed=0, verbose=False,
+               eval_every=25, n_eval_tasks=2, keep_best=True, eval_sample=False, prox_lr=None,
+               seed=0, verbose=False,
                checkpoint_path=None, checkpoint_every=50, resume=None, extra=None):
     """Run Algorithm 1 for ``n_iter`` iterations on D0 (in place on ``policy``).
 
@@ -232,7 +243,7 @@ def meta_train(policy, Z, y, groups, *, init, budget, rho, constraint_fn, n_iter
     data = (policy_inputs(Z, init), Z, y.to(Z.dtype), groups)
     y_np, g_np = y.cpu().numpy().astype(int), groups.cpu().numpy().astype(int)
     fwd_opt = torch.optim.Adam(policy.parameters(), lr=learning_rate)
-    prox_opt = torch.optim.Adam(policy.parameters(), lr=learning_rate)
+    prox_opt = torch.optim.Adam(policy.parameters(), lr=prox_lr or learning_rate)
     history = {key: [] for key in HISTORY_KEYS}
     start, best = 0, None
     if resume is not None:
@@ -283,7 +294,7 @@ def meta_train(policy, Z, y, groups, *, init, budget, rho, constraint_fn, n_iter
             if n_done % eval_every == 0 or n_done == n_iter:
                 e_f1, e_disp = evaluate_policy(policy, eval_tasks, budget=budget, init=init,
                                                inner=inner, constraint_fn=constraint_fn,
-                                               n_groups=n_groups)
+                                               n_groups=n_groups, sample=eval_sample)
                 history["eval_iteration"].append(n_done)
                 history["eval_f1"].append(e_f1)
                 history["eval_disparity"].append(e_disp)
