@@ -158,7 +158,7 @@ def run_experiment(dataset="adult", methods=None, *, seeds=None, budgets=DEFAULT
     >>> df[["method", "budget"]].values.tolist()
     [['random', 10], ['random', 20], ['entropy', 10], ['entropy', 20]]
     """
-    from joblib import Parallel, delayed
+    from joblib import delayed
 
     if methods is None:
         methods = check_methods(None)
@@ -208,14 +208,14 @@ def run_experiment(dataset="adult", methods=None, *, seeds=None, budgets=DEFAULT
     bars = {m: _bar_total(len(seeds), progress, m, i) for i, m in enumerate(methods)}
     for m in methods:
         bars[m].update(len(seeds) - sum(1 for mm, _ in todo if mm == m))
-    tasks = (
+    tasks = [
         delayed(run_cell)(m, s, splits[s], budgets, encoder=encoders[s][0], rho=rho,
                           fal_candidates=fal_candidates, encoder_seconds=encoders[s][1],
                           dataset=dataset, representation=representation)
         for m, s in todo
-    )
+    ]
     try:
-        for rows in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(tasks):
+        for rows in _run_parallel(tasks, n_jobs):
             m, s = rows[0]["method"], rows[0]["seed"]
             write_json_atomic(cell_path(out, m, s, key(m)), rows)
             bars[m].update(1)
@@ -271,6 +271,18 @@ def load_results(out):
 def _read_cells(files):
     rows = [row for f in files for row in json.loads(Path(f).read_text())]
     return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def _run_parallel(tasks, n_jobs):
+    """Results of ``tasks`` as each finishes; all at the end on backends that cannot stream."""
+    from joblib import Parallel
+
+    try:
+        yield from Parallel(n_jobs=n_jobs, return_as="generator_unordered")(tasks)
+    except ValueError as exc:
+        if "return_as" not in str(exc):
+            raise
+        yield from Parallel(n_jobs=n_jobs)(tasks)
 
 
 def _fit_budgets(budgets, n_pool):

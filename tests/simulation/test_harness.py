@@ -218,3 +218,15 @@ def test_interrupted_panda_meta_training_is_not_cached(tmp_path, monkeypatch):
             dataset_params={"n_samples": 400}, panda_params={"n_iter": 2, "d_model": 8})
     assert list((tmp_path / "panda").glob("*.json")) == []
     assert list((tmp_path / "panda").glob("*.ckpt"))  # the checkpoint to resume from
+
+
+@pytest.mark.parametrize("backend", ["threading", "multiprocessing"])
+def test_parallel_backends_give_the_same_table(run, backend, tmp_path):
+    import joblib
+
+    df, _ = run
+    with joblib.parallel_backend(backend):  # multiprocessing cannot stream results
+        par = experiments.run_experiment("synthetic", METHODS, out=tmp_path, n_jobs=2,
+                                         plot=False, **KW)
+    timing = ["select_seconds", "fit_seconds", "train_seconds"]
+    pd.testing.assert_frame_equal(par.drop(columns=timing), df.drop(columns=timing))
