@@ -94,11 +94,3 @@ def test_single_step_pipeline(frame):
     pipe.fit(X0[cols], y0)
     assert pipe.select(Xp[cols]).shape == (3,)
 
-
-def test_docstring_examples():
-    import doctest
-
-    import skpanda.pipeline
-
-    result = doctest.testmod(skpanda.pipeline, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0

@@ -51,7 +51,10 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
     - ``_select(Z_pool, budget, *, groups, oracle, random_state)``: the whole
       batch at once (PANDA).
 
-    and optionally ``_fit(Z, y, groups)`` for what it learns from D0.
+    and optionally ``_fit(Z, y, groups)`` for what it learns from D0, and
+    ``_fit_encoder(X, y, groups)`` for a strategy that learns its own
+    representation (PANDA pretrains its Transformer encoder there, so that
+    ``transform``, h^0, ``fit_selected`` and ``score`` all use it).
 
     Notes
     -----
