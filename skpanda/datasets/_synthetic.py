@@ -45,6 +45,8 @@ def _check_args(n_samples, n_features, n_groups, group_imbalance, label_bias, dt
 def _group_sizes(n_samples, n_groups, group_imbalance):
     """Rows per group: ``group_imbalance`` of them in group 0, the rest split evenly."""
     n_major = int(round(group_imbalance * n_samples))
+    # group 0 is never smaller than another group (round() halves to even)
+    n_major = max(n_major, -(-n_samples // n_groups))
     n_major = min(max(n_major, 2), n_samples - 2 * (n_groups - 1))
     rest = n_samples - n_major
     minor = np.full(n_groups - 1, rest // (n_groups - 1))
