@@ -28,11 +28,13 @@ _SHARED = {
         Name (DataFrame) or position of a column of ``X`` that holds the sensitive
         attribute. It is used as ``sensitive_features`` and dropped from the
         model's features. Alternative to passing ``sensitive_features=``.""",
-    "warm_start": """warm_start : {"representation", "data"}, default="representation"
+    "warm_start": """warm_start : {"representation", "data"} or bool, default="representation"
         What the downstream classifier is trained on. ``"representation"`` (the
         paper's experiments, §4): the selected rows only, in the shared
         representation. ``"data"`` (the problem statement, §3.1): the
-        pre-existing data D0 together with the selected rows.""",
+        pre-existing data D0 together with the selected rows. ``False`` and
+        ``True`` are aliases of the two, as scikit-learn treats ``warm_start``
+        as a bool.""",
     "query_batch_size": """query_batch_size : int, default=1
         Rows queried between two refits when :meth:`select` runs a real active
         learning loop (an ``oracle`` is given). 1 is the paper's setting.""",
@@ -41,6 +43,14 @@ _SHARED = {
         ``"error_rate_balance"`` (paper, Table 1).""",
     "rho": """rho : float, default=0.04
         Bound on the disparity of the downstream classifier.""",
+    "fitted_attributes": """estimator_ : classifier
+        The downstream classifier fitted on D0 (h^0).
+    classes_ : ndarray of shape (2,)
+        The two labels seen in ``fit``.
+    groups_ : ndarray
+        The groups seen in ``fit``.
+    n_features_in_ : int
+        Number of features seen in ``fit``.""",
     "random_state": """random_state : int, RandomState instance or None, default=None
         Seeds every random choice, for reproducible selections.""",
 }

@@ -51,7 +51,9 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
     - ``_select(Z_pool, budget, *, groups, oracle, random_state)``: the whole
       batch at once (PANDA).
 
-    and optionally ``_fit(Z, y, groups)`` for what it learns from D0, and
+    The constructor takes the parameters every strategy shares; a strategy
+    with more parameters writes its own keyword-only ``__init__``.
+    Optionally ``_fit(Z, y, groups)`` for what it learns from D0, and
     ``_fit_encoder(X, y, groups)`` for a strategy that learns its own
     representation (PANDA pretrains its Transformer encoder there, so that
     ``transform``, h^0, ``fit_selected`` and ``score`` all use it).
@@ -68,6 +70,17 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
 
     _sequential = False
     _needs_pool_groups = False
+
+    def __init__(self, *, budget=400, estimator=None, encoder=None,
+                 sensitive_feature=None, warm_start="representation",
+                 query_batch_size=1, random_state=None):
+        self.budget = budget
+        self.estimator = estimator
+        self.encoder = encoder
+        self.sensitive_feature = sensitive_feature
+        self.warm_start = warm_start
+        self.query_batch_size = query_batch_size
+        self.random_state = random_state
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -92,12 +92,8 @@ class FairActiveLearningQuerySelector(BaseQuerySelector):
         The query model h^0, fitted on D0 minus the check set.
     check_indices_, train_indices_ : ndarray of int
         Rows of D0 held out as the check set, and the others.
-    classes_ : ndarray of shape (2,)
-        The two labels seen in ``fit``.
-    groups_ : ndarray
-        The groups seen in ``fit``.
-    n_features_in_ : int
-        Number of features seen in ``fit``.
+    classes_, groups_, n_features_in_
+        As in :class:`~skpanda.selectors.RandomQuerySelector`.
 
     See Also
     --------

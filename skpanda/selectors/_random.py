@@ -28,14 +28,7 @@ class RandomQuerySelector(BaseQuerySelector):
 
     Attributes
     ----------
-    estimator_ : classifier
-        The downstream classifier fitted on D0 (h^0).
-    classes_ : ndarray of shape (2,)
-        The two labels seen in ``fit``.
-    groups_ : ndarray
-        The groups seen in ``fit``.
-    n_features_in_ : int
-        Number of features seen in ``fit``.
+    {fitted_attributes}
 
     See Also
     --------
@@ -51,17 +44,6 @@ class RandomQuerySelector(BaseQuerySelector):
     >>> sel.select(rng.normal(size=(50, 3))).shape
     (5,)
     """
-
-    def __init__(self, *, budget=400, estimator=None, encoder=None,
-                 sensitive_feature=None, warm_start="representation",
-                 query_batch_size=1, random_state=None):
-        self.budget = budget
-        self.estimator = estimator
-        self.encoder = encoder
-        self.sensitive_feature = sensitive_feature
-        self.warm_start = warm_start
-        self.query_batch_size = query_batch_size
-        self.random_state = random_state
 
     def _score_pool(self, candidates, state, *, Z_pool, groups, random_state):
         return random_state.random_sample(candidates.shape[0])
@@ -114,17 +96,6 @@ class GroupRandomQuerySelector(BaseQuerySelector):
     """
 
     _needs_pool_groups = True
-
-    def __init__(self, *, budget=400, estimator=None, encoder=None,
-                 sensitive_feature=None, warm_start="representation",
-                 query_batch_size=1, random_state=None):
-        self.budget = budget
-        self.estimator = estimator
-        self.encoder = encoder
-        self.sensitive_feature = sensitive_feature
-        self.warm_start = warm_start
-        self.query_batch_size = query_batch_size
-        self.random_state = random_state
 
     def _fit(self, Z, y, groups):
         correct = predict_labels(self.estimator_, Z, random_state=0) == y

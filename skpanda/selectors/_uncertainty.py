@@ -8,20 +8,9 @@ from ._utils import predict_positive_proba
 
 
 class _UncertaintyQuerySelector(BaseQuerySelector):
-    """Shared constructor of the uncertainty strategies."""
+    """Rank pool rows by the uncertainty of the current query model."""
 
     _sequential = True
-
-    def __init__(self, *, budget=400, estimator=None, encoder=None,
-                 sensitive_feature=None, warm_start="representation",
-                 query_batch_size=1, random_state=None):
-        self.budget = budget
-        self.estimator = estimator
-        self.encoder = encoder
-        self.sensitive_feature = sensitive_feature
-        self.warm_start = warm_start
-        self.query_batch_size = query_batch_size
-        self.random_state = random_state
 
     def _score_pool(self, candidates, state, *, Z_pool, groups, random_state):
         p = predict_positive_proba(state.estimator, Z_pool[candidates])
@@ -41,14 +30,7 @@ _SHARED_DOC = """
 
     Attributes
     ----------
-    estimator_ : classifier
-        The downstream classifier fitted on D0 (h^0).
-    classes_ : ndarray of shape (2,)
-        The two labels seen in ``fit``.
-    groups_ : ndarray
-        The groups seen in ``fit``.
-    n_features_in_ : int
-        Number of features seen in ``fit``.
+    {fitted_attributes}
 """
 
 
