@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
+from threadpoolctl import threadpool_limits
 
 #: Columns of the tidy result table, in order.
 COLUMNS = (
@@ -67,6 +68,9 @@ def evaluate(model, Z_test, y_test, g_test, *, random_state):
     }
 
 
+# One BLAS/OpenMP thread per cell: the models are small (hundreds of rows), so
+# extra threads only spin, and cells already run in parallel through joblib.
+@threadpool_limits.wrap(limits=1)
 def run_cell(method, seed, split, budgets, *, encoder=None, rho=0.04,
              fal_candidates=100, encoder_seconds=0.0, dataset="", representation=""):
     """Select with one method on one seed's pool and evaluate every budget.
