@@ -15,6 +15,10 @@ from ..selectors._utils import fit_classifier, top_k
 from ..selectors._validation import split_sensitive_column
 
 _MIN_GROUP_ROWS = 4
+# Meta-training aims below rho (test disparity generalises worse, paper §4.3) and
+# grows the proximal learning rate after violations, shrinks it after successes.
+_TRAIN_RHO_MARGIN = 0.8
+_PROX_ADAPT = (1.3, 0.85, 0.2, 10.0)  # (up, down, min, max) factors of prox_learning_rate
 _FILE_NAME = "panda.pt"
 _INT_PARAMS = ("n_layers", "d_model", "n_heads", "n_inducing", "n_memory", "n_iter",
                "inner_steps", "n_samples")
@@ -71,6 +75,11 @@ class PandaQuerySelector(BaseQuerySelector):
         Gumbel samples averaged per forward step (variance reduction).
     pool_size : int, default=None
         Size of the simulated pool carved from D0 in each task; ``None`` = half of D0.
+    validation_fraction : float, default=0.3
+        Fraction of D0 held out of meta-training: the evaluation tasks that
+        pick the policy kept at the end (the best F1 among iterations whose
+        disparity is below ``rho``) are drawn from these rows only, so the
+        choice is not fooled by a policy that has learned D0's own rows.
     sample : bool, default=False
         If True, ``select`` draws a Gumbel-top-B sample seeded by
         ``random_state`` instead of the deterministic top-B.
@@ -112,6 +121,11 @@ class PandaQuerySelector(BaseQuerySelector):
         min_pi  E_(L,V) [ E_V loss(y, h_L^pi(x)) + chi(h_L^pi) ],
         chi(h) = 0 if Delta_V(h) < rho else +inf.
 
+    The proximal step aims at ``0.8 * rho`` and its learning rate grows after
+    violations and shrinks after successes. The policy kept at the end is
+    chosen on evaluation tasks built from ``validation_fraction`` of D0 that
+    meta-training never sees.
+
     References
     ----------
     A. Sharaf, H. Daumé III, R. Ni. "Promoting Fairness in Learned Models by
@@ -137,7 +151,8 @@ class PandaQuerySelector(BaseQuerySelector):
                  n_heads=4, n_inducing=32, n_memory=16, learning_rate=2e-3,
                  prox_learning_rate=3e-3, tau=1.0,
                  n_iter=300, inner_steps=6, n_prox_steps=3, n_samples=4, pool_size=None,
-                 sample=False, device="auto", verbose=False, checkpoint_path=None,
+                 validation_fraction=0.3, sample=False, device="auto", verbose=False,
+                 checkpoint_path=None,
                  random_state=None):
         self.budget = budget
         self.rho = rho
@@ -160,6 +175,7 @@ class PandaQuerySelector(BaseQuerySelector):
         self.n_prox_steps = n_prox_steps
         self.n_samples = n_samples
         self.pool_size = pool_size
+        self.validation_fraction = validation_fraction
         self.sample = sample
         self.device = device
         self.verbose = verbose
@@ -179,6 +195,10 @@ class PandaQuerySelector(BaseQuerySelector):
             value = getattr(self, name)
             if not isinstance(value, numbers.Real) or not value > 0:
                 raise ValueError(f"{name} must be a positive number, got {value!r}.")
+        value = self.validation_fraction
+        if not isinstance(value, numbers.Real) or isinstance(value, bool) or not 0 <= value < 1:
+            raise ValueError("validation_fraction must be a number in [0, 1), got "
+                             f"{value!r}.")
         if self.d_model % self.n_heads:
             raise ValueError(f"d_model={self.d_model} must be divisible by "
                              f"n_heads={self.n_heads}.")
@@ -241,7 +261,9 @@ class PandaQuerySelector(BaseQuerySelector):
             seed=self._seed(), device=self.device_, n_iter=self.n_iter,
             pool_size=pool_size, learning_rate=self.learning_rate, n_samples=self.n_samples,
             n_prox_steps=self.n_prox_steps, prox_lr=self.prox_learning_rate,
-            eval_every=10, n_eval_tasks=4, eval_sample=bool(self.sample),
+            eval_every=10, n_eval_tasks=8, eval_sample=bool(self.sample),
+            holdout=float(self.validation_fraction), rho_margin=_TRAIN_RHO_MARGIN,
+            adapt=_PROX_ADAPT,
             inner=dict(n_steps=self.inner_steps, l2=_l2_of(self._estimator_template())),
             verbose=self.verbose, checkpoint_path=self.checkpoint_path, resume=resume,
             extra={"encoder": module_state(self.encoder_net_)},

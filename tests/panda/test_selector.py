@@ -128,6 +128,7 @@ def test_checkpoint_resume(data, tmp_path):
     (dict(d_model=10, n_heads=4), "d_model=10 must be divisible by n_heads=4"),
     (dict(n_iter=0), "n_iter must be a positive integer"),
     (dict(device="tpu-9"), "device='tpu-9'"),
+    (dict(validation_fraction=1.0), r"validation_fraction must be a number in \[0, 1\)"),
 ])
 def test_bad_parameters_raise(params, match, data):
     X, y, g, _ = data

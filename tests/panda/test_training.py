@@ -165,3 +165,102 @@ def test_keyboard_interrupt_keeps_finished_iterations(monkeypatch):
         policy, (history, n_done, interrupted) = _run(10)
     assert interrupted and n_done == 2
     assert all(len(history[k]) == 2 for k in training.HISTORY_KEYS[:7])
+
+
+def test_outer_loss_soft_f1_term_matches_a_hand_computation():
+    # one validation row per label; theta gives logits 0 (p = .5) on both rows
+    task = training.Task(None, None, None, torch.tensor([[1.0], [-1.0]]),
+                         torch.tensor([1.0, 0.0]), torch.tensor([0, 1]))
+    theta = torch.zeros(1, 2)
+    bce = float(outer_loss(theta, task))
+    assert bce == pytest.approx(np.log(2.0))
+    # soft F1 = 2 * 0.5 / (1.0 + 1) = 0.5, so the term adds 2 * (1 - 0.5)
+    assert float(outer_loss(theta, task, f1_weight=2.0)) == pytest.approx(bce + 1.0)
+
+
+@pytest.mark.parametrize("f1, disp, better_f1, better_disp", [
+    (0.40, 0.03, 0.70, 0.05),  # feasible beats infeasible whatever the F1
+    (0.40, 0.03, 0.45, 0.039),  # among feasible, higher F1 wins
+    (0.50, 0.10, 0.50, 0.06),  # among infeasible, smaller violation wins
+])
+def test_best_policy_criterion_prefers_feasible_then_f1(f1, disp, better_f1, better_disp):
+    rho = 0.04
+    worse_is_first = better_disp > rho and disp <= rho
+    a, b = training._criterion(f1, disp, rho), training._criterion(better_f1, better_disp, rho)
+    assert (a > b) if worse_is_first else (b > a)
+
+
+def test_holdout_evaluation_tasks_use_rows_training_never_sees(monkeypatch):
+    built, trained = [], set()
+    real_make_task, real_forward = training.make_task, training.forward_step
+
+    def recording_make_task(data, idx_L, idx_V):
+        built.append(set(idx_L) | set(idx_V))
+        return real_make_task(data, idx_L, idx_V)
+
+    def recording_forward(*args, **kwargs):
+        trained.update(built[-1])  # the task just built is a training task
+        return real_forward(*args, **kwargs)
+
+    monkeypatch.setattr(training, "make_task", recording_make_task)
+    monkeypatch.setattr(training, "forward_step", recording_forward)
+    Z, y, g = _noisy_region_data(600)
+    meta_train(_policy(4), Z, y, g, init=torch.zeros(4), budget=20, rho=0.2, constraint_fn=DP,
+               n_iter=4, pool_size=300, inner=INNER, eval_every=2, n_eval_tasks=2,
+               holdout=0.3, seed=0)
+    eval_rows = built[0] | built[1]  # evaluation tasks are built before training starts
+    assert len(eval_rows) == 180 and trained and not trained & eval_rows
+
+
+def test_logit_scale_multiplies_the_policy_output():
+    a, b = _policy(4), _policy(4)
+    with torch.no_grad():
+        for p in (a.head.weight, b.head.weight):
+            p.fill_(0.1)
+        b.log_scale.fill_(np.log(3.0))
+    x = torch.randn(20, 4)
+    torch.testing.assert_close(b(x), 3.0 * a(x))
+
+
+def test_noise_zero_makes_the_simulated_selection_deterministic():
+    Z, y, g = _noisy_region_data(600)
+    (task,), init = _tasks(Z, y, g, 1, 300, seed=0)
+    policy = _policy(4)
+    with torch.no_grad():
+        policy.head.weight.normal_()
+        thetas = [simulate(policy, task, budget=30, init=init, n_samples=2, seed=s,
+                           inner=INNER, noise=0.0) for s in (1, 2)]
+    torch.testing.assert_close(thetas[0], thetas[1])
+    torch.testing.assert_close(thetas[0][0], thetas[0][1])
+
+
+def test_adaptive_proximal_rate_is_checkpointed_and_resumed(tmp_path):
+    kw = dict(adapt=(1.3, 0.85, 0.2, 10.0), rho_margin=0.5)
+    path = tmp_path / "ckpt.pt"
+    _run(3, checkpoint_path=path, checkpoint_every=3, **kw)
+    resume = training.load_checkpoint(path)
+    assert resume["prox_mult"] != 1.0  # the factor moves after every iteration
+    pol_b, (hist_b, _, _) = _run(5, resume=resume, **kw)
+    pol_c, (hist_c, _, _) = _run(5, **kw)
+    np.testing.assert_allclose(hist_b["disparity_after_prox"], hist_c["disparity_after_prox"],
+                               rtol=1e-5)
+    for a, b in zip(pol_b.parameters(), pol_c.parameters()):
+        torch.testing.assert_close(a, b)
+
+
+def test_best_policy_criterion_ranks_degenerate_policies_last():
+    # predicting (almost) no positives meets any parity bound but is useless
+    assert training._criterion(0.0, 0.0, 0.04, f1_floor=0.5) < training._criterion(
+        0.6, 0.30, 0.04, f1_floor=0.5)
+
+
+def test_keep_best_never_returns_a_policy_worse_than_the_untrained_one(monkeypatch):
+    scores = iter([(0.6, 0.01), (0.0, 0.0), (0.3, 0.02), (0.5, 0.01)])
+    monkeypatch.setattr(training, "evaluate_policy", lambda *a, **k: next(scores))
+    Z, y, g = _noisy_region_data(600)
+    policy = _policy(4)
+    untrained = [p.detach().clone() for p in policy.parameters()]
+    meta_train(policy, Z, y, g, init=torch.zeros(4), budget=30, rho=0.2, constraint_fn=DP,
+               n_iter=6, pool_size=300, inner=INNER, eval_every=2, learning_rate=0.05,
+               seed=1)
+    assert all(torch.equal(a, b) for a, b in zip(untrained, policy.parameters()))

@@ -37,10 +37,15 @@ class SelectionPolicy(nn.Module):
         Initial Gumbel-top-k temperature.
     min_tau : float, default=0.05
         Floor of the learned temperature.
+    scale : float, default=1.0
+        Initial value of a learned positive factor on the head's output. A
+        large scale lets the logits dominate the Gumbel noise early, so that a
+        sampled selection is concentrated where the policy puts its mass.
     """
 
     def __init__(
-        self, n_inputs, d_model=32, n_heads=4, n_layers=1, n_inducing=32, tau=1.0, min_tau=0.05
+        self, n_inputs, d_model=32, n_heads=4, n_layers=1, n_inducing=32, tau=1.0, min_tau=0.05,
+        scale=1.0,
     ):
         super().__init__()
         self.min_tau = float(min_tau)
@@ -51,6 +56,7 @@ class SelectionPolicy(nn.Module):
         nn.init.zeros_(self.head.weight)
         nn.init.zeros_(self.head.bias)
         self.log_tau = nn.Parameter(torch.tensor(math.log(max(tau - self.min_tau, 1e-6))))
+        self.log_scale = nn.Parameter(torch.tensor(math.log(float(scale))))
 
     @property
     def tau(self):
@@ -62,4 +68,4 @@ class SelectionPolicy(nn.Module):
         h = self.embed(x).unsqueeze(0)  # (1, N, D)
         for layer in self.layers:
             h = layer(h)
-        return self.head(self.norm(h)).reshape(-1)
+        return self.head(self.norm(h)).reshape(-1) * self.log_scale.exp()

@@ -14,7 +14,8 @@ Each iteration ``k``:
   holds, so it never pushes further than needed.
 
 :func:`meta_train` loops, records a history, checkpoints, keeps the best policy
-on fixed evaluation tasks, and stops cleanly on ``KeyboardInterrupt``.
+on fixed evaluation tasks (optionally drawn from D0 rows held out of training),
+and stops cleanly on ``KeyboardInterrupt``.
 """
 
 import math
@@ -71,23 +72,33 @@ def make_task(data, idx_L, idx_V):
     return Task(x[L], Z[L], y[L], Z[V], y[V], g[V])
 
 
-def simulate(policy, task, *, budget, init, n_samples, seed, inner, hard=True):
+def simulate(policy, task, *, budget, init, n_samples, seed, inner, hard=True, noise=1.0):
     """ACTIVELEARNSIM with the policy: Gumbel-top-B weights, then the inner learner.
 
     Returns ``theta`` of shape (n_samples, d+1). The noise is a function of
     ``seed`` only, so the proximal steps of an iteration see the forward step's draw.
     """
-    logits = policy(task.x_L)  # (N,)
+    logits = policy(task.x_L).expand(n_samples, -1)  # (S, N)
     gen = torch.Generator(device="cpu").manual_seed(int(seed))
-    w = gumbel_topk(logits.expand(n_samples, -1), budget, tau=policy.tau, hard=hard,
-                    generator=gen)
+    g = sample_gumbel(logits.shape, generator=gen, dtype=logits.dtype, device=logits.device)
+    w = gumbel_topk(logits + noise * g, budget, tau=policy.tau, hard=hard, noise=False)
     return activelearn_sim(task.Z_L, task.y_L, w, init=init, **inner)
 
 
-def outer_loss(theta, task):
-    """Validation log-loss of the simulated classifiers (mean over samples and rows)."""
+def outer_loss(theta, task, f1_weight=0.0):
+    """Validation loss of the simulated classifiers (mean over samples).
+
+    Log-loss plus ``f1_weight * (1 - soft F1)`` where the soft F1 of predicted
+    probabilities ``p`` is ``2 sum(p y) / (sum p + sum y)``: predicting no
+    positives costs the whole F1 term, so the forward step cannot drift there.
+    """
     z = predict_logits(task.Z_V, theta)  # (S, N_V)
-    return F.binary_cross_entropy_with_logits(z, task.y_V.expand_as(z))
+    loss = F.binary_cross_entropy_with_logits(z, task.y_V.expand_as(z))
+    if f1_weight:
+        p = torch.sigmoid(z)
+        soft_f1 = 2 * (p * task.y_V).sum(-1) / (p.sum(-1) + task.y_V.sum()).clamp_min(1.0)
+        loss = loss + f1_weight * (1.0 - soft_f1).mean()
+    return loss
 
 
 def soft_disparity(theta, task, constraint_fn, n_groups, sharpness=4.0):
@@ -106,15 +117,16 @@ def hard_metrics(theta, task, constraint_fn, n_groups):
     return f1, disp
 
 
-def forward_step(policy, optimizer, task, *, budget, init, n_samples, seed, inner):
+def forward_step(policy, optimizer, task, *, budget, init, n_samples, seed, inner,
+                 f1_weight=0.0, noise=1.0):
     """Algorithm 1, line 4: ``theta_hat = theta - eta grad E_V l(y, h_L^pi)`` (Adam).
 
     Returns the detached simulated classifiers ``theta`` (S, d+1) and the loss.
     """
     optimizer.zero_grad(set_to_none=True)
     theta = simulate(policy, task, budget=budget, init=init, n_samples=n_samples, seed=seed,
-                     inner=inner)
-    loss = outer_loss(theta, task)
+                     inner=inner, noise=noise)
+    loss = outer_loss(theta, task, f1_weight)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(policy.parameters(), 1.0)
     optimizer.step()
@@ -122,7 +134,7 @@ def forward_step(policy, optimizer, task, *, budget, init, n_samples, seed, inne
 
 
 def proximal_step(policy, optimizer, task, *, rho, eta, n_steps, constraint_fn, n_groups,
-                  budget, init, n_samples, seed, inner):
+                  budget, init, n_samples, seed, inner, sharpness=4.0, noise=1.0):
     """Algorithm 1, line 5: approximately ``argmin eta chi(theta) + 1/2 ||theta - theta_hat||^2``.
 
     ``theta_hat`` is the policy as the forward step left it. Each step re-runs
@@ -140,12 +152,13 @@ def proximal_step(policy, optimizer, task, *, rho, eta, n_steps, constraint_fn, 
     for step in range(n_steps + 1):
         with torch.set_grad_enabled(step < n_steps):
             theta = simulate(policy, task, budget=budget, init=init, n_samples=n_samples,
-                             seed=seed, inner=inner)
+                             seed=seed, inner=inner, noise=noise)
             _, hard = hard_metrics(theta.detach(), task, constraint_fn, n_groups)
             violated = hard >= rho
             if step == n_steps or not bool(violated.any()):
                 return step, float(hard.mean())
-            chi = (soft_disparity(theta, task, constraint_fn, n_groups) * violated).mean()
+            chi = (soft_disparity(theta, task, constraint_fn, n_groups, sharpness)
+                   * violated).mean()
             pull = sum(((p - a) ** 2).sum() for p, a in zip(policy.parameters(), anchor))
             objective = eta * chi + 0.5 * pull
         optimizer.zero_grad(set_to_none=True)
@@ -156,22 +169,27 @@ def proximal_step(policy, optimizer, task, *, rho, eta, n_steps, constraint_fn, 
 
 @torch.no_grad()
 def evaluate_policy(policy, tasks, *, budget, init, inner, constraint_fn, n_groups,
-                    sample=False):
+                    sample=False, n_draws=2):
     """Score the test-time selection on fixed tasks: mean (F1, disparity).
 
     The selection is the top-B of the logits (``sample=False``) or of
-    Gumbel-perturbed logits with a fixed seed per task (``sample=True``),
-    exactly as :meth:`PandaQuerySelector.select` picks rows.
+    Gumbel-perturbed logits (``sample=True``, ``n_draws`` fixed seeds per
+    task), exactly as :meth:`PandaQuerySelector.select` picks rows.
     """
     f1s, disps = [], []
     for j, task in enumerate(tasks):
         logits = policy(task.x_L)
+        draws = [logits]
         if sample:
-            gen = torch.Generator(device="cpu").manual_seed(j)
-            logits = logits + sample_gumbel(logits.shape, generator=gen, device=logits.device)
-        chosen = logits.topk(budget).indices
-        w = torch.zeros(task.x_L.shape[0], device=task.x_L.device).scatter_(0, chosen, 1.0)
-        theta = activelearn_sim(task.Z_L, task.y_L, w.unsqueeze(0), init=init,
+            draws = []
+            for r in range(n_draws):
+                gen = torch.Generator(device="cpu").manual_seed(1000 * j + r)
+                draws.append(logits + sample_gumbel(logits.shape, generator=gen,
+                                                    device=logits.device))
+        chosen = torch.stack([d.topk(budget).indices for d in draws])  # (R, B)
+        w = torch.zeros(len(draws), task.x_L.shape[0], device=task.x_L.device)
+        w.scatter_(1, chosen, 1.0)
+        theta = activelearn_sim(task.Z_L, task.y_L, w, init=init,
                                 **{**inner, "n_steps": inner["n_steps"] + 4, "unroll": 0})
         f1, disp = hard_metrics(theta, task, constraint_fn, n_groups)
         f1s.append(float(f1.mean()))
@@ -179,9 +197,22 @@ def evaluate_policy(policy, tasks, *, budget, init, inner, constraint_fn, n_grou
     return float(np.mean(f1s)), float(np.mean(disps))
 
 
-def _criterion(f1, disp, rho):
+def _criterion(f1, disp, rho, f1_floor=0.0):
+    """Model-selection score of an evaluated policy (higher is better).
+
+    Policies whose F1 is below ``f1_floor`` are degenerate (a classifier that
+    predicts almost no positives meets any parity bound) and rank last; then
+    feasible policies (``disp <= rho``) rank by F1 above every infeasible one;
+    infeasible ones rank by F1 penalised by the relative violation.
+    """
+    if f1 < f1_floor:
+        return -10.0 + f1
+    if disp <= rho:
+        return 1.0 + f1
     return f1 - max(0.0, disp - rho) / rho
 
+
+FLOOR_RATIO = 0.75
 
 HISTORY_KEYS = (
     "val_loss", "val_f1", "val_disparity", "prox_steps", "disparity_after_prox",
@@ -192,7 +223,8 @@ HISTORY_KEYS = (
 def meta_train(policy, Z, y, groups, *, init, budget, rho, constraint_fn, n_iter, pool_size,
                learning_rate=1e-3, n_samples=4, n_prox_steps=3, eta=1.0, inner=None,
                eval_every=25, n_eval_tasks=2, keep_best=True, eval_sample=False, prox_lr=None,
-               seed=0, verbose=False,
+               f1_weight=0.0, rho_margin=1.0, sharpness=4.0, adapt=None, anneal=None,
+               holdout=0.0, seed=0, verbose=False,
                checkpoint_path=None, checkpoint_every=50, resume=None, extra=None):
     """Run Algorithm 1 for ``n_iter`` iterations on D0 (in place on ``policy``).
 
@@ -218,9 +250,31 @@ def meta_train(policy, Z, y, groups, *, init, budget, rho, constraint_fn, n_iter
     inner : dict
         Keyword arguments of ``activelearn_sim`` (``n_steps``, ``l2``, ...).
     eval_every, n_eval_tasks, keep_best : int, int, bool
-        Every ``eval_every`` iterations the deterministic top-B selection is
-        scored on fixed tasks; with ``keep_best`` the best policy (F1 penalised
-        by the constraint violation) is restored at the end.
+        Every ``eval_every`` iterations the test-time selection is scored on
+        fixed tasks; with ``keep_best`` the best policy is restored at the end
+        (highest F1 among those meeting ``rho``, else the least violation, see
+        ``_criterion``).
+    eval_sample, prox_lr : bool, float
+        Score the sampled (not top-B) selection; Adam rate of the proximal step.
+    f1_weight : float, default=0.0
+        Weight of the soft-F1 term of :func:`outer_loss` in the forward step.
+    rho_margin : float, default=1.0
+        The proximal step aims at ``rho * rho_margin`` (a margin below ``rho``).
+    sharpness : float, default=4.0
+        Slope of the sigmoid in the proximal step's soft disparity.
+    adapt : tuple (up, down, lo, hi), default=None
+        Adaptive proximal step: its learning rate is multiplied by ``up`` after
+        an iteration that ends in violation and by ``down`` otherwise, within
+        ``[lo, hi]`` times ``prox_lr`` (a dual-ascent flavour of line 5).
+    anneal : float, default=None
+        If set, the Gumbel noise of the simulation shrinks linearly to 0 over
+        the first ``anneal * n_iter`` iterations (training then matches a
+        deterministic top-B selection).
+    holdout : float, default=0.0
+        Fraction of D0 kept out of the training tasks; the evaluation tasks are
+        drawn from it (pools scaled by the same fraction). Without it, a policy
+        that has learned D0's own rows looks feasible on evaluation tasks made
+        of those rows while its selections on new pools are not.
     seed : int
         Seeds splits and Gumbel noise (iteration ``k`` uses ``(seed, k)``).
     verbose : bool
@@ -245,20 +299,39 @@ def meta_train(policy, Z, y, groups, *, init, budget, rho, constraint_fn, n_iter
     fwd_opt = torch.optim.Adam(policy.parameters(), lr=learning_rate)
     prox_opt = torch.optim.Adam(policy.parameters(), lr=prox_lr or learning_rate)
     history = {key: [] for key in HISTORY_KEYS}
-    start, best = 0, None
+    start, best, f1_floor = 0, None, None
     if resume is not None:
         policy.load_state_dict(resume["policy"])
         fwd_opt.load_state_dict(resume["forward_optimizer"])
         prox_opt.load_state_dict(resume["proximal_optimizer"])
         history.update({k: list(v) for k, v in resume["history"].items()})
         start = int(resume["iteration"])
+        prox_mult_resumed = float(resume.get("prox_mult", 1.0))
         if "best_policy" in resume:
             best = {"score": float(resume["best_score"]), "state": resume["best_policy"]}
-    eval_tasks = [
-        make_task(data, *split_task(y_np, g_np, pool_size, np.random.RandomState([seed, 7, j])))
-        for j in range(n_eval_tasks)
-    ]
+        f1_floor = resume.get("f1_floor")
+    rows_train = rows_eval = np.arange(y_np.shape[0])
+    train_pool = eval_pool = pool_size
+    n_eval_rows = int(round(y_np.shape[0] * holdout))
+    if holdout and min(round(pool_size * holdout), n_eval_rows - round(pool_size * holdout),
+                       round(pool_size * (1 - holdout))) > budget:
+        # evaluation tasks on D0 rows that meta-training never sees
+        rows_train, rows_eval = split_task(y_np, g_np, y_np.shape[0] - n_eval_rows,
+                                           np.random.RandomState([seed, 3]))
+        train_pool = int(round(pool_size * (1 - holdout)))
+        eval_pool = int(round(pool_size * holdout))
+
+    def draw_task(rows, size, rng):
+        idx_L, idx_V = split_task(y_np[rows], g_np[rows], size, rng)
+        return make_task(data, rows[idx_L], rows[idx_V])
+
+    eval_tasks = [draw_task(rows_eval, eval_pool, np.random.RandomState([seed, 7, j]))
+                  for j in range(n_eval_tasks)]
     common = dict(budget=budget, init=init, n_samples=n_samples, inner=inner)
+    rho_train = rho * rho_margin
+    base_prox_lr, prox_mult = prox_lr or learning_rate, 1.0
+    if resume is not None:
+        prox_mult = prox_mult_resumed
 
     def snapshot():
         return {k: v.detach().clone() for k, v in policy.state_dict().items()}
@@ -267,11 +340,20 @@ def meta_train(policy, Z, y, groups, *, init, budget, rho, constraint_fn, n_iter
         payload = {"iteration": n_done, "policy": snapshot(),
                    "forward_optimizer": fwd_opt.state_dict(),
                    "proximal_optimizer": prox_opt.state_dict(), "history": history,
+                   "prox_mult": prox_mult,
                    **(extra or {})}
         if best is not None:
-            payload.update(best_score=best["score"], best_policy=best["state"])
+            payload.update(best_score=best["score"], best_policy=best["state"],
+                           f1_floor=f1_floor)
         save_checkpoint(checkpoint_path, payload)
 
+    eval_kw = dict(budget=budget, init=init, inner=inner, constraint_fn=constraint_fn,
+                   n_groups=n_groups, sample=eval_sample)
+    if f1_floor is None and keep_best and n_iter > start:
+        # the untrained policy is a candidate; F1 below FLOOR_RATIO x its F1 is degenerate
+        e_f1, e_disp = evaluate_policy(policy, eval_tasks, **eval_kw)
+        f1_floor = FLOOR_RATIO * e_f1
+        best = {"score": _criterion(e_f1, e_disp, rho, f1_floor), "state": snapshot()}
     n_done, interrupted = start, False
     base_len, state_before = len(history["val_loss"]), snapshot()
     bar = tqdm(range(start, n_iter), disable=not verbose, desc="PANDA meta-training")
@@ -279,26 +361,33 @@ def meta_train(policy, Z, y, groups, *, init, budget, rho, constraint_fn, n_iter
         for k in bar:
             state_before = snapshot() if state_before is None else state_before
             rng = np.random.RandomState([seed, k])
-            task = make_task(data, *split_task(y_np, g_np, pool_size, rng))
+            task = draw_task(rows_train, train_pool, rng)
             noise_seed = rng.randint(2**31 - 1)
-            theta, loss = forward_step(policy, fwd_opt, task, seed=noise_seed, **common)
+            noise = 1.0 if not anneal else max(0.0, 1.0 - k / (anneal * n_iter))
+            theta, loss = forward_step(policy, fwd_opt, task, seed=noise_seed,
+                                       f1_weight=f1_weight, noise=noise, **common)
             f1, disp = hard_metrics(theta, task, constraint_fn, n_groups)
             n_prox, disp_after = proximal_step(
-                policy, prox_opt, task, rho=rho, eta=eta, n_steps=n_prox_steps,
+                policy, prox_opt, task, rho=rho_train, eta=eta, n_steps=n_prox_steps,
+                sharpness=sharpness, noise=noise,
                 constraint_fn=constraint_fn, n_groups=n_groups, seed=noise_seed, **common)
+            if adapt:  # dual-ascent flavour: a larger proximal step after violations
+                up, down, lo, hi = adapt
+                prox_mult = min(hi, prox_mult * up) if disp_after >= rho_train else max(
+                    lo, prox_mult * down)
+                for group in prox_opt.param_groups:
+                    group["lr"] = base_prox_lr * prox_mult
             record = (loss, float(f1.mean()), float(disp.mean()), n_prox, disp_after,
                       bool(disp_after < rho), float(policy.tau.detach()))
             for key, value in zip(HISTORY_KEYS[:7], record):
                 history[key].append(value)
             n_done, state_before = k + 1, None
             if n_done % eval_every == 0 or n_done == n_iter:
-                e_f1, e_disp = evaluate_policy(policy, eval_tasks, budget=budget, init=init,
-                                               inner=inner, constraint_fn=constraint_fn,
-                                               n_groups=n_groups, sample=eval_sample)
+                e_f1, e_disp = evaluate_policy(policy, eval_tasks, **eval_kw)
                 history["eval_iteration"].append(n_done)
                 history["eval_f1"].append(e_f1)
                 history["eval_disparity"].append(e_disp)
-                score = _criterion(e_f1, e_disp, rho)
+                score = _criterion(e_f1, e_disp, rho, f1_floor or 0.0)
                 if best is None or score > best["score"]:
                     best = {"score": score, "state": snapshot()}
             bar.set_postfix(loss=f"{loss:.3f}", f1=f"{float(f1.mean()):.3f}",
