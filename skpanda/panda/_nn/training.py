@@ -312,6 +312,7 @@ def meta_train(policy, Z, y, groups, *, init, budget, rho, constraint_fn, n_iter
         f1_floor = resume.get("f1_floor")
     rows_train = rows_eval = np.arange(y_np.shape[0])
     train_pool = eval_pool = pool_size
+    eval_budget = budget
     n_eval_rows = int(round(y_np.shape[0] * holdout))
     if holdout and min(round(pool_size * holdout), n_eval_rows - round(pool_size * holdout),
                        round(pool_size * (1 - holdout))) > budget:
@@ -320,6 +321,9 @@ def meta_train(policy, Z, y, groups, *, init, budget, rho, constraint_fn, n_iter
                                            np.random.RandomState([seed, 3]))
         train_pool = int(round(pool_size * (1 - holdout)))
         eval_pool = int(round(pool_size * holdout))
+        # same fraction of the pool as the real selection: top-B of a smaller
+        # pool is a far less extreme tail of the policy's scores
+        eval_budget = max(2, int(round(budget * holdout)))
 
     def draw_task(rows, size, rng):
         idx_L, idx_V = split_task(y_np[rows], g_np[rows], size, rng)
@@ -347,7 +351,7 @@ def meta_train(policy, Z, y, groups, *, init, budget, rho, constraint_fn, n_iter
                            f1_floor=f1_floor)
         save_checkpoint(checkpoint_path, payload)
 
-    eval_kw = dict(budget=budget, init=init, inner=inner, constraint_fn=constraint_fn,
+    eval_kw = dict(budget=eval_budget, init=init, inner=inner, constraint_fn=constraint_fn,
                    n_groups=n_groups, sample=eval_sample)
     if f1_floor is None and keep_best and n_iter > start:
         # the untrained policy is a candidate; F1 below FLOOR_RATIO x its F1 is degenerate
