@@ -1,17 +1,15 @@
 """PandaQuerySelector: the scikit-learn face of PANDA (Sharaf, Daumé III & Ni, 2022)."""
 
-import json
 import numbers
 import warnings
 from pathlib import Path
 
 import numpy as np
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted
 
 from .._docstrings import fill_doc
 from ..selectors import BaseQuerySelector
-from ..selectors._utils import fit_classifier, top_k
+from ..selectors._utils import top_k
 from ..selectors._validation import split_sensitive_column
 
 _MIN_GROUP_ROWS = 4
@@ -19,7 +17,6 @@ _MIN_GROUP_ROWS = 4
 # grows the proximal learning rate after violations, shrinks it after successes.
 _TRAIN_RHO_MARGIN = 0.8
 _PROX_ADAPT = (1.3, 0.85, 0.2, 10.0)  # (up, down, min, max) factors of prox_learning_rate
-_FILE_NAME = "panda.pt"
 _INT_PARAMS = ("n_layers", "d_model", "n_heads", "n_inducing", "n_memory", "n_iter",
                "inner_steps", "n_samples")
 
@@ -304,35 +301,9 @@ class PandaQuerySelector(BaseQuerySelector):
         path : pathlib.Path
             The file written.
         """
-        from ._nn.bridge import module_state, save_state
+        from ._persistence import save_selector
 
-        check_is_fitted(self, "policy_")
-        if self.encoder is not None:
-            raise ValueError(
-                "save() stores tensors and JSON only and cannot store encoder="
-                f"{type(self.encoder).__name__}; put the preprocessing in a Pipeline "
-                "before PANDA (encoder=None), or pickle the selector if you trust the file."
-            )
-        params = {k: v for k, v in self.get_params(deep=False).items()
-                  if k not in ("estimator", "encoder")}
-        params["checkpoint_path"] = None if params["checkpoint_path"] is None else str(
-            params["checkpoint_path"])
-        meta = dict(params=params, classes=self.classes_.tolist(),
-                    groups=self.groups_.tolist(), n_features_in=int(self.n_features_in_),
-                    feature_names_in=(self.feature_names_in_.tolist()
-                                      if hasattr(self, "feature_names_in_") else None),
-                    n_inputs=int(self.encoder_net_.embed.in_features), n_iter_=self.n_iter_,
-                    history=self.history_)
-        path = Path(path)
-        if path.is_dir():
-            path = path / _FILE_NAME
-        save_state(path, {
-            "meta": json.dumps(meta), "encoder": module_state(self.encoder_net_),
-            "policy": module_state(self.policy_), "Z_fit": np.asarray(self.Z_fit_),
-            "y_fit": np.asarray(self.y_fit_),
-            "group_codes": np.unique(self.groups_fit_, return_inverse=True)[1],
-        })
-        return path
+        return save_selector(self, path)
 
     @classmethod
     def load(cls, path, *, estimator=None, device="auto"):
@@ -351,32 +322,9 @@ class PandaQuerySelector(BaseQuerySelector):
         -------
         selector : PandaQuerySelector
         """
-        from ._nn.bridge import build_modules, load_state, resolve_device
+        from ._persistence import load_selector
 
-        path = Path(path)
-        if path.is_dir():
-            path = path / _FILE_NAME
-        state = load_state(path)
-        meta = json.loads(state["meta"])
-        self = cls(**{**meta["params"], "estimator": estimator, "device": device})
-        self.device_ = resolve_device(device)
-        self.encoder_, self.policy_ = build_modules(
-            state, encoder_arch=self._encoder_arch(),
-            policy_arch={k: v for k, v in self._policy_arch().items()},
-            n_inputs=meta["n_inputs"], device=self.device_)
-        self.encoder_net_ = self.encoder_.module
-        self.classes_ = np.asarray(meta["classes"])
-        self.label_encoder_ = LabelEncoder().fit(self.classes_)
-        self.groups_ = np.asarray(meta["groups"])
-        self.n_features_in_ = meta["n_features_in"]
-        if meta["feature_names_in"] is not None:
-            self.feature_names_in_ = np.asarray(meta["feature_names_in"], dtype=object)
-        self.history_, self.n_iter_ = meta["history"], meta["n_iter_"]
-        self.Z_fit_, self.y_fit_ = state["Z_fit"], state["y_fit"]
-        self.groups_fit_ = self.groups_[state["group_codes"]]
-        self.estimator_ = fit_classifier(self._estimator_template(), self.Z_fit_,
-                                         self.y_fit_, self.groups_fit_)
-        return self
+        return load_selector(cls, path, estimator=estimator, device=device)
 
 
 def _l2_of(estimator):

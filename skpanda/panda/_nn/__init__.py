@@ -9,6 +9,7 @@ Algorithm 1 of the paper, by name:
 - lines 8-15, ACTIVELEARNSIM:       :func:`~.inner.activelearn_sim`
 - line 11, Gumbel perturbation:     :func:`~.gumbel.gumbel_topk`
 - the loop:                         :func:`~.training.meta_train`
+- the policy kept (held-out eval):  :class:`~.evaluation.BestPolicy`
 - §3.3 pretrained representation:   :class:`~.encoder.RowEncoder`
 """
 

@@ -13,9 +13,9 @@ Each iteration ``k``:
   otherwise (§3.2, approximate projection). It stops as soon as the constraint
   holds, so it never pushes further than needed.
 
-:func:`meta_train` loops, records a history, checkpoints, keeps the best policy
-on fixed evaluation tasks (optionally drawn from D0 rows held out of training),
-and stops cleanly on ``KeyboardInterrupt``.
+:func:`meta_train` loops, records a history, checkpoints, and stops cleanly on
+``KeyboardInterrupt``. Which policy it returns (scored on evaluation tasks of
+held-out D0 rows) is decided in :mod:`~skpanda.panda._nn.evaluation`.
 """
 
 import math
@@ -28,6 +28,7 @@ import torch.nn.functional as F
 from sklearn.model_selection import train_test_split
 
 from .checkpoint import load_checkpoint, save_checkpoint
+from .evaluation import BestPolicy, evaluate_policy, hard_metrics, holdout_plan
 from .gumbel import gumbel_topk, sample_gumbel
 from .inner import activelearn_sim, predict_logits
 
@@ -107,16 +108,6 @@ def soft_disparity(theta, task, constraint_fn, n_groups, sharpness=4.0):
     return torch.stack([constraint_fn(ps, task.g_V, task.y_V, n_groups=n_groups) for ps in p])
 
 
-@torch.no_grad()
-def hard_metrics(theta, task, constraint_fn, n_groups):
-    """F1 and disparity of hard predictions ``z > 0`` per sample, each (S,)."""
-    pred = (predict_logits(task.Z_V, theta) > 0).to(task.y_V.dtype)  # (S, N_V)
-    tp = (pred * task.y_V).sum(-1)
-    f1 = 2 * tp / (pred.sum(-1) + task.y_V.sum()).clamp_min(1.0)
-    disp = torch.stack([constraint_fn(ps, task.g_V, task.y_V, n_groups=n_groups) for ps in pred])
-    return f1, disp
-
-
 def forward_step(policy, optimizer, task, *, budget, init, n_samples, seed, inner,
                  f1_weight=0.0, noise=1.0):
     """Algorithm 1, line 4: ``theta_hat = theta - eta grad E_V l(y, h_L^pi)`` (Adam).
@@ -167,53 +158,6 @@ def proximal_step(policy, optimizer, task, *, rho, eta, n_steps, constraint_fn, 
     return n_steps, float(hard.mean())  # pragma: no cover - loop always returns
 
 
-@torch.no_grad()
-def evaluate_policy(policy, tasks, *, budget, init, inner, constraint_fn, n_groups,
-                    sample=False, n_draws=2):
-    """Score the test-time selection on fixed tasks: mean (F1, disparity).
-
-    The selection is the top-B of the logits (``sample=False``) or of
-    Gumbel-perturbed logits (``sample=True``, ``n_draws`` fixed seeds per
-    task), exactly as :meth:`PandaQuerySelector.select` picks rows.
-    """
-    f1s, disps = [], []
-    for j, task in enumerate(tasks):
-        logits = policy(task.x_L)
-        draws = [logits]
-        if sample:
-            draws = []
-            for r in range(n_draws):
-                gen = torch.Generator(device="cpu").manual_seed(1000 * j + r)
-                draws.append(logits + sample_gumbel(logits.shape, generator=gen,
-                                                    device=logits.device))
-        chosen = torch.stack([d.topk(budget).indices for d in draws])  # (R, B)
-        w = torch.zeros(len(draws), task.x_L.shape[0], device=task.x_L.device)
-        w.scatter_(1, chosen, 1.0)
-        theta = activelearn_sim(task.Z_L, task.y_L, w, init=init,
-                                **{**inner, "n_steps": inner["n_steps"] + 4, "unroll": 0})
-        f1, disp = hard_metrics(theta, task, constraint_fn, n_groups)
-        f1s.append(float(f1.mean()))
-        disps.append(float(disp.mean()))
-    return float(np.mean(f1s)), float(np.mean(disps))
-
-
-def _criterion(f1, disp, rho, f1_floor=0.0):
-    """Model-selection score of an evaluated policy (higher is better).
-
-    Policies whose F1 is below ``f1_floor`` are degenerate (a classifier that
-    predicts almost no positives meets any parity bound) and rank last; then
-    feasible policies (``disp <= rho``) rank by F1 above every infeasible one;
-    infeasible ones rank by F1 penalised by the relative violation.
-    """
-    if f1 < f1_floor:
-        return -10.0 + f1
-    if disp <= rho:
-        return 1.0 + f1
-    return f1 - max(0.0, disp - rho) / rho
-
-
-FLOOR_RATIO = 0.75
-
 HISTORY_KEYS = (
     "val_loss", "val_f1", "val_disparity", "prox_steps", "disparity_after_prox",
     "constraint_held", "tau", "eval_iteration", "eval_f1", "eval_disparity",
@@ -253,7 +197,7 @@ def meta_train(policy, Z, y, groups, *, init, budget, rho, constraint_fn, n_iter
         Every ``eval_every`` iterations the test-time selection is scored on
         fixed tasks; with ``keep_best`` the best policy is restored at the end
         (highest F1 among those meeting ``rho``, else the least violation, see
-        ``_criterion``).
+        :func:`~skpanda.panda._nn.evaluation.criterion`).
     eval_sample, prox_lr : bool, float
         Score the sampled (not top-B) selection; Adam rate of the proximal step.
     f1_weight : float, default=0.0
@@ -272,9 +216,8 @@ def meta_train(policy, Z, y, groups, *, init, budget, rho, constraint_fn, n_iter
         deterministic top-B selection).
     holdout : float, default=0.0
         Fraction of D0 kept out of the training tasks; the evaluation tasks are
-        drawn from it (pools scaled by the same fraction). Without it, a policy
-        that has learned D0's own rows looks feasible on evaluation tasks made
-        of those rows while its selections on new pools are not.
+        drawn from it (pools and budget scaled by the same fraction, see
+        :func:`~skpanda.panda._nn.evaluation.holdout_plan`).
     seed : int
         Seeds splits and Gumbel noise (iteration ``k`` uses ``(seed, k)``).
     verbose : bool
@@ -299,43 +242,29 @@ def meta_train(policy, Z, y, groups, *, init, budget, rho, constraint_fn, n_iter
     fwd_opt = torch.optim.Adam(policy.parameters(), lr=learning_rate)
     prox_opt = torch.optim.Adam(policy.parameters(), lr=prox_lr or learning_rate)
     history = {key: [] for key in HISTORY_KEYS}
-    start, best, f1_floor = 0, None, None
+    start, best, prox_mult = 0, BestPolicy(rho), 1.0
     if resume is not None:
         policy.load_state_dict(resume["policy"])
         fwd_opt.load_state_dict(resume["forward_optimizer"])
         prox_opt.load_state_dict(resume["proximal_optimizer"])
         history.update({k: list(v) for k, v in resume["history"].items()})
         start = int(resume["iteration"])
-        prox_mult_resumed = float(resume.get("prox_mult", 1.0))
-        if "best_policy" in resume:
-            best = {"score": float(resume["best_score"]), "state": resume["best_policy"]}
-        f1_floor = resume.get("f1_floor")
+        prox_mult = float(resume.get("prox_mult", 1.0))
+        best.resume(resume)
     rows_train = rows_eval = np.arange(y_np.shape[0])
-    train_pool = eval_pool = pool_size
-    eval_budget = budget
-    n_eval_rows = int(round(y_np.shape[0] * holdout))
-    if holdout and min(round(pool_size * holdout), n_eval_rows - round(pool_size * holdout),
-                       round(pool_size * (1 - holdout))) > budget:
-        # evaluation tasks on D0 rows that meta-training never sees
-        rows_train, rows_eval = split_task(y_np, g_np, y_np.shape[0] - n_eval_rows,
+    plan = holdout_plan(y_np.shape[0], pool_size=pool_size, budget=budget, holdout=holdout)
+    if plan.n_train_rows < y_np.shape[0]:  # evaluation tasks on rows training never sees
+        rows_train, rows_eval = split_task(y_np, g_np, plan.n_train_rows,
                                            np.random.RandomState([seed, 3]))
-        train_pool = int(round(pool_size * (1 - holdout)))
-        eval_pool = int(round(pool_size * holdout))
-        # same fraction of the pool as the real selection: top-B of a smaller
-        # pool is a far less extreme tail of the policy's scores
-        eval_budget = max(2, int(round(budget * holdout)))
 
     def draw_task(rows, size, rng):
         idx_L, idx_V = split_task(y_np[rows], g_np[rows], size, rng)
         return make_task(data, rows[idx_L], rows[idx_V])
 
-    eval_tasks = [draw_task(rows_eval, eval_pool, np.random.RandomState([seed, 7, j]))
+    eval_tasks = [draw_task(rows_eval, plan.eval_pool, np.random.RandomState([seed, 7, j]))
                   for j in range(n_eval_tasks)]
     common = dict(budget=budget, init=init, n_samples=n_samples, inner=inner)
-    rho_train = rho * rho_margin
-    base_prox_lr, prox_mult = prox_lr or learning_rate, 1.0
-    if resume is not None:
-        prox_mult = prox_mult_resumed
+    rho_train, base_prox_lr = rho * rho_margin, prox_lr or learning_rate
 
     def snapshot():
         return {k: v.detach().clone() for k, v in policy.state_dict().items()}
@@ -345,19 +274,13 @@ def meta_train(policy, Z, y, groups, *, init, budget, rho, constraint_fn, n_iter
                    "forward_optimizer": fwd_opt.state_dict(),
                    "proximal_optimizer": prox_opt.state_dict(), "history": history,
                    "prox_mult": prox_mult,
-                   **(extra or {})}
-        if best is not None:
-            payload.update(best_score=best["score"], best_policy=best["state"],
-                           f1_floor=f1_floor)
+                   **(extra or {}), **best.checkpoint_items()}
         save_checkpoint(checkpoint_path, payload)
 
-    eval_kw = dict(budget=eval_budget, init=init, inner=inner, constraint_fn=constraint_fn,
+    eval_kw = dict(budget=plan.eval_budget, init=init, inner=inner, constraint_fn=constraint_fn,
                    n_groups=n_groups, sample=eval_sample)
-    if f1_floor is None and keep_best and n_iter > start:
-        # the untrained policy is a candidate; F1 below FLOOR_RATIO x its F1 is degenerate
-        e_f1, e_disp = evaluate_policy(policy, eval_tasks, **eval_kw)
-        f1_floor = FLOOR_RATIO * e_f1
-        best = {"score": _criterion(e_f1, e_disp, rho, f1_floor), "state": snapshot()}
+    if best.f1_floor is None and keep_best and n_iter > start:  # the untrained policy
+        best.set_baseline(*evaluate_policy(policy, eval_tasks, **eval_kw), snapshot())
     n_done, interrupted = start, False
     base_len, state_before = len(history["val_loss"]), snapshot()
     bar = tqdm(range(start, n_iter), disable=not verbose, desc="PANDA meta-training")
@@ -365,7 +288,7 @@ def meta_train(policy, Z, y, groups, *, init, budget, rho, constraint_fn, n_iter
         for k in bar:
             state_before = snapshot() if state_before is None else state_before
             rng = np.random.RandomState([seed, k])
-            task = draw_task(rows_train, train_pool, rng)
+            task = draw_task(rows_train, plan.train_pool, rng)
             noise_seed = rng.randint(2**31 - 1)
             noise = 1.0 if not anneal else max(0.0, 1.0 - k / (anneal * n_iter))
             theta, loss = forward_step(policy, fwd_opt, task, seed=noise_seed,
@@ -391,9 +314,7 @@ def meta_train(policy, Z, y, groups, *, init, budget, rho, constraint_fn, n_iter
                 history["eval_iteration"].append(n_done)
                 history["eval_f1"].append(e_f1)
                 history["eval_disparity"].append(e_disp)
-                score = _criterion(e_f1, e_disp, rho, f1_floor or 0.0)
-                if best is None or score > best["score"]:
-                    best = {"score": score, "state": snapshot()}
+                best.offer(e_f1, e_disp, snapshot)
             bar.set_postfix(loss=f"{loss:.3f}", f1=f"{float(f1.mean()):.3f}",
                             disp=f"{disp_after:.3f}", refresh=False)
             if checkpoint_path is not None and n_done % checkpoint_every == 0:
@@ -411,6 +332,6 @@ def meta_train(policy, Z, y, groups, *, init, budget, rho, constraint_fn, n_iter
         bar.close()
     if checkpoint_path is not None and n_done > start:
         save(n_done)
-    if keep_best and best is not None:
-        policy.load_state_dict(best["state"])
+    if keep_best and best.state is not None:
+        policy.load_state_dict(best.state)
     return history, n_done, interrupted
