@@ -5,6 +5,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from sklearn.base import TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._docstrings import fill_doc
@@ -22,7 +23,7 @@ _INT_PARAMS = ("n_layers", "d_model", "n_heads", "n_inducing", "n_memory", "n_it
 
 
 @fill_doc
-class PandaQuerySelector(BaseQuerySelector):
+class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
     """Meta-learned parity-constrained batch selection (PANDA).
 
     ``fit`` pretrains a row encoder on the labeled data D0 (the shared

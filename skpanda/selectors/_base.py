@@ -10,7 +10,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.metrics import f1_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import ClassifierTags
+from sklearn.utils import ClassifierTags, TransformerTags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
@@ -88,6 +88,8 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         tags.input_tags.sparse = True
         # Binary labels only: scikit-learn's checks then draw two-class targets.
         tags.classifier_tags = ClassifierTags(multi_class=False)
+        if hasattr(self, "transform"):  # a shared representation (encoder or PANDA)
+            tags.transformer_tags = TransformerTags(preserves_dtype=[])
         return tags
 
     # ------------------------------------------------------------------ fit
@@ -327,8 +329,10 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
             return float(f1)
         from ..metrics import disparity
 
-        delta = disparity(y_val, y_hat, sensitive_features=groups[idx_val],
-                          constraint=self.constraint)
+        g_val = groups[idx_val]
+        if np.unique(g_val).size < 2:  # one group: no disparity to penalise
+            return float(f1)
+        delta = disparity(y_val, y_hat, sensitive_features=g_val, constraint=self.constraint)
         return float(f1 - max(0.0, delta - rho) / rho)
 
     def fit_selected(self, X_pool, y_pool, *, positions, sensitive_features=None):
