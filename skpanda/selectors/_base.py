@@ -192,7 +192,8 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         elif oracle is not None and self._sequential:
             positions = self._run_loop(Z_pool, budget, groups, oracle, rng)
         else:
-            state = self._initial_state()
+            # Only strategies that rank by a model need h^0's query state.
+            state = self._initial_state() if self._sequential else None
             candidates = np.arange(n_pool)
             scores = self._score_pool(
                 candidates, state, Z_pool=Z_pool, groups=groups, random_state=rng

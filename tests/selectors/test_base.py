@@ -163,3 +163,19 @@ def test_sensitive_column_by_position(data):
         sel.select(np.column_stack([Xp, gp]), sensitive_features=gp)
     with pytest.raises(ValueError, match="sensitive_feature='sex' names a column, but X is not"):
         GroupRandomQuerySelector(sensitive_feature="sex").fit(X0, y0)
+
+
+def test_random_selection_needs_no_probabilistic_estimator():
+    """Random picks never score the pool, so any classifier works downstream."""
+    from sklearn.svm import LinearSVC
+    from sklearn.tree import DecisionTreeClassifier
+
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(60, 3)), rng.randint(0, 2, 60)
+
+    class NoScores(DecisionTreeClassifier):
+        predict_proba = property(lambda self: (_ for _ in ()).throw(AttributeError))
+
+    for estimator in (LinearSVC(), NoScores(random_state=0)):
+        sel = RandomQuerySelector(budget=5, estimator=estimator, random_state=0).fit(X, y)
+        assert np.unique(sel.select(X)).size == 5
