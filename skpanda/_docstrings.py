@@ -51,15 +51,50 @@ _SHARED = {
         The groups seen in ``fit``.
     n_features_in_ : int
         Number of features seen in ``fit``.""",
+    "data_home": """data_home : str or path-like, default=None
+        Folder that holds one sub-folder per data set (``compas/``, ``german/``,
+        ``census_kdd/``). ``None`` means the ``SKPANDA_DATA`` environment
+        variable, else a ``shared/datasets`` folder found next to the
+        repository (``<repo>/../shared/datasets``), searched upwards from the
+        package and from the current directory.""",
+    "return_X_y": """return_X_y : bool, default=False
+        If True, return ``(data, target, sensitive)`` instead of a Bunch.
+    as_frame : bool, default=True
+        If True, ``data`` is a DataFrame and ``target``/``sensitive`` are
+        Series. If False they are numpy arrays (``data`` of dtype ``object``,
+        since the columns mix numbers and strings) and ``frame`` is None.""",
+    "loader_returns": """data : sklearn.utils.Bunch
+        Dictionary-like object with the attributes below.
+
+        data : pandas.DataFrame or ndarray of shape (n_samples, n_features)
+            The feature columns (the sensitive column included).
+        target : pandas.Series or ndarray of shape (n_samples,)
+            The 0/1 label (int).
+        sensitive : pandas.Series or ndarray of shape (n_samples,)
+            The group label of each row.
+        feature_names : list of str
+            Names of the columns of ``data``.
+        frame : pandas.DataFrame or None
+            ``data`` with the target as last column (None when ``as_frame=False``).
+        DESCR : str
+            A description of the data set.
+
+    (data, target, sensitive) : tuple if ``return_X_y`` is True""",
     "random_state": """random_state : int, RandomState instance or None, default=None
         Seeds every random choice, for reproducible selections.""",
 }
 
 
+_SHARED["selector_parameters"] = "\n    ".join(
+    "{" + key + "}" for key in ("budget", "estimator", "encoder", "sensitive_feature",
+                                "warm_start", "query_batch_size", "random_state")
+)
+
+
 def fill_doc(obj):
     """Substitute ``{name}`` placeholders of the shared text into ``obj.__doc__``."""
     if obj.__doc__:
-        doc = obj.__doc__
+        doc = obj.__doc__.replace("{selector_parameters}", _SHARED["selector_parameters"])
         for key, text in _SHARED.items():
             doc = doc.replace("{" + key + "}", text)
         obj.__doc__ = doc

@@ -4,7 +4,8 @@ from importlib import resources
 
 import pandas as pd
 
-from ._base import check_choice, fill_loader_doc, make_bunch
+from .._docstrings import fill_doc
+from ._base import check_choice, make_bunch
 
 ADULT_COLUMNS = [
     "age",
@@ -53,7 +54,7 @@ def _read_adult_file(name, *, skiprows):
         )
 
 
-@fill_loader_doc
+@fill_doc
 def load_adult(*, return_X_y=False, as_frame=True, sensitive="sex"):
     """Load the UCI Adult income data set (shipped with skpanda, no network).
 
@@ -71,12 +72,7 @@ def load_adult(*, return_X_y=False, as_frame=True, sensitive="sex"):
 
     Returns
     -------
-    data : sklearn.utils.Bunch
-        Dictionary-like object with the attributes below.
-
-        {bunch}
-
-    (data, target, sensitive) : tuple if ``return_X_y`` is True
+    {loader_returns}
 
     Notes
     -----

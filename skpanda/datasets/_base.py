@@ -9,46 +9,6 @@ from sklearn.utils import Bunch
 #: Environment variable that points at a folder holding the external data sets.
 DATA_ENV = "SKPANDA_DATA"
 
-_DATA_HOME_DOC = """data_home : str or path-like, default=None
-        Folder that holds one sub-folder per data set (``compas/``, ``german/``,
-        ``census_kdd/``). ``None`` means the ``SKPANDA_DATA`` environment
-        variable, else a ``shared/datasets`` folder found next to the
-        repository (``<repo>/../shared/datasets``), searched upwards from the
-        package and from the current directory."""
-
-_RETURN_DOC = """return_X_y : bool, default=False
-        If True, return ``(data, target, sensitive)`` instead of a Bunch.
-    as_frame : bool, default=True
-        If True, ``data`` is a DataFrame and ``target``/``sensitive`` are
-        Series. If False they are numpy arrays (``data`` of dtype ``object``,
-        since the columns mix numbers and strings) and ``frame`` is None."""
-
-_BUNCH_DOC = """data : pandas.DataFrame or ndarray of shape (n_samples, n_features)
-        The feature columns (the sensitive column included).
-    target : pandas.Series or ndarray of shape (n_samples,)
-        The 0/1 label (int).
-    sensitive : pandas.Series or ndarray of shape (n_samples,)
-        The group label of each row.
-    feature_names : list of str
-        Names of the columns of ``data``.
-    frame : pandas.DataFrame or None
-        ``data`` with the target as last column (None when ``as_frame=False``).
-    DESCR : str
-        A description of the data set."""
-
-
-def fill_loader_doc(func):
-    """Substitute the shared loader parameter text into ``func.__doc__``."""
-    doc = func.__doc__
-    for key, text in {
-        "{data_home}": _DATA_HOME_DOC,
-        "{return_X_y}": _RETURN_DOC,
-        "{bunch}": _BUNCH_DOC,
-    }.items():
-        doc = doc.replace(key, text)
-    func.__doc__ = doc
-    return func
-
 
 def _candidate_homes():
     """Yield ``shared/datasets`` folders next to an ancestor of the package or CWD."""

@@ -2,7 +2,8 @@
 
 import pandas as pd
 
-from ._base import check_choice, fill_loader_doc, find_file, make_bunch
+from .._docstrings import fill_doc
+from ._base import check_choice, find_file, make_bunch
 
 CENSUS_KDD_COLUMNS = [
     "age",
@@ -83,7 +84,7 @@ def _read(path):
     )
 
 
-@fill_loader_doc
+@fill_doc
 def load_census_kdd(*, data_home=None, return_X_y=False, as_frame=True, sensitive="sex"):
     """Load the UCI Census-Income (KDD) data: a 300k-row scale benchmark.
 
@@ -99,12 +100,7 @@ def load_census_kdd(*, data_home=None, return_X_y=False, as_frame=True, sensitiv
 
     Returns
     -------
-    data : sklearn.utils.Bunch
-        Dictionary-like object with the attributes below.
-
-        {bunch}
-
-    (data, target, sensitive) : tuple if ``return_X_y`` is True
+    {loader_returns}
 
     Raises
     ------

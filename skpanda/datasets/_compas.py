@@ -2,7 +2,8 @@
 
 import pandas as pd
 
-from ._base import check_choice, fill_loader_doc, find_file, make_bunch
+from .._docstrings import fill_doc
+from ._base import check_choice, find_file, make_bunch
 
 COMPAS_FEATURES = [
     "sex",
@@ -31,7 +32,7 @@ screening (is_recid, r_*, violent_recid, vr_*, start/end/event, custody dates) s
 they leak the outcome, and identifiers, dates and free-text charge descriptions."""
 
 
-@fill_loader_doc
+@fill_doc
 def load_compas(*, data_home=None, return_X_y=False, as_frame=True, sensitive="race"):
     """Load the ProPublica COMPAS two-year recidivism data.
 
@@ -50,12 +51,7 @@ def load_compas(*, data_home=None, return_X_y=False, as_frame=True, sensitive="r
 
     Returns
     -------
-    data : sklearn.utils.Bunch
-        Dictionary-like object with the attributes below.
-
-        {bunch}
-
-    (data, target, sensitive) : tuple if ``return_X_y`` is True
+    {loader_returns}
 
     Raises
     ------

@@ -2,7 +2,8 @@
 
 import pandas as pd
 
-from ._base import check_choice, fill_loader_doc, find_file, make_bunch
+from .._docstrings import fill_doc
+from ._base import check_choice, find_file, make_bunch
 
 GERMAN_COLUMNS = [
     "checking_status",
@@ -48,7 +49,7 @@ from attribute 9 "personal status and sex" (A91, A93, A94 male; A92, A95 female)
 or age group (25 or over versus under 25)."""
 
 
-@fill_loader_doc
+@fill_doc
 def load_german(*, data_home=None, return_X_y=False, as_frame=True, sensitive="sex"):
     """Load the UCI Statlog German Credit data.
 
@@ -66,12 +67,7 @@ def load_german(*, data_home=None, return_X_y=False, as_frame=True, sensitive="s
 
     Returns
     -------
-    data : sklearn.utils.Bunch
-        Dictionary-like object with the attributes below.
-
-        {bunch}
-
-    (data, target, sensitive) : tuple if ``return_X_y`` is True
+    {loader_returns}
 
     Raises
     ------

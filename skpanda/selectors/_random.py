@@ -18,13 +18,7 @@ class RandomQuerySelector(BaseQuerySelector):
 
     Parameters
     ----------
-    {budget}
-    {estimator}
-    {encoder}
-    {sensitive_feature}
-    {warm_start}
-    {query_batch_size}
-    {random_state}
+    {selector_parameters}
 
     Attributes
     ----------
@@ -61,13 +55,7 @@ class GroupRandomQuerySelector(BaseQuerySelector):
 
     Parameters
     ----------
-    {budget}
-    {estimator}
-    {encoder}
-    {sensitive_feature}
-    {warm_start}
-    {query_batch_size}
-    {random_state}
+    {selector_parameters}
 
     Attributes
     ----------

@@ -20,13 +20,7 @@ class _UncertaintyQuerySelector(BaseQuerySelector):
 _SHARED_DOC = """
     Parameters
     ----------
-    {budget}
-    {estimator}
-    {encoder}
-    {sensitive_feature}
-    {warm_start}
-    {query_batch_size}
-    {random_state}
+    {selector_parameters}
 
     Attributes
     ----------
