@@ -18,6 +18,10 @@ _MIN_GROUP_ROWS = 4
 # grows the proximal learning rate after violations, shrinks it after successes.
 _TRAIN_RHO_MARGIN = 0.8
 _PROX_ADAPT = (1.3, 0.85, 0.2, 10.0)  # (up, down, min, max) factors of prox_learning_rate
+# For a parity-constrained estimator (see fairness_penalty): the penalty of the simulated
+# classifier, and the weight eta of the disparity in the proximal step (Algorithm 1, line 5).
+_AUTO_PENALTY = 30.0
+_CONSTRAINED_ETA = 10.0
 _INT_PARAMS = ("n_layers", "d_model", "n_heads", "n_inducing", "n_memory", "n_iter",
                "inner_steps", "n_samples")
 
@@ -67,6 +71,13 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         Meta-training iterations (simulated tasks).
     inner_steps : int, default=6
         Newton steps of the simulated downstream classifier (ACTIVELEARNSIM).
+    fairness_penalty : float or "auto", default="auto"
+        Weight ``mu`` of a parity penalty in the simulated classifier, which
+        makes it a differentiable stand-in for a parity-constrained
+        ``estimator`` such as fairlearn's ``ExponentiatedGradient`` (see
+        Notes). ``"auto"``: 30 when ``estimator`` is a fairlearn reduction
+        (it has a ``constraints`` attribute), else 0 (the plain logistic
+        regression of the paper).
     n_prox_steps : int, default=3
         Maximum gradient steps of each proximal (constraint) step.
     n_samples : int, default=4
@@ -78,9 +89,11 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         pick the policy kept at the end (the best F1 among iterations whose
         disparity is below ``rho``) are drawn from these rows only, so the
         choice is not fooled by a policy that has learned D0's own rows.
-    sample : bool, default=False
+    sample : bool or "auto", default="auto"
         If True, ``select`` draws a Gumbel-top-B sample seeded by
-        ``random_state`` instead of the deterministic top-B.
+        ``random_state`` instead of the deterministic top-B. ``"auto"``: sample
+        when the fitted ``fairness_penalty_`` is positive (the policy then
+        shifts the odds of rows, not a ranking to cut at the top).
     device : str, default="auto"
         Torch device; ``"auto"`` is CUDA when available, else CPU.
     verbose : bool, default=False
@@ -103,6 +116,8 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         and periodic evaluations of the deterministic selection.
     n_iter_ : int
         Meta-training iterations run (fewer than ``n_iter`` when interrupted).
+    fairness_penalty_ : float
+        The penalty used (``fairness_penalty`` with ``"auto"`` resolved).
     estimator_ : classifier
         The downstream classifier fitted on D0 (h^0).
     classes_, groups_, n_features_in_, feature_names_in_
@@ -118,6 +133,22 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
 
         min_pi  E_(L,V) [ E_V loss(y, h_L^pi(x)) + chi(h_L^pi) ],
         chi(h) = 0 if Delta_V(h) < rho else +inf.
+
+    Which rows help depends on the downstream classifier. A converged,
+    unconstrained classifier barely changes with label-free selection: rows
+    chosen from their features change ``p(x)``, not ``p(y | x)``
+    (``benchmarks/label_free_limit.py``), so no selection makes it fair. A
+    parity-constrained classifier does change, because its constraint is
+    measured on the selected sample. With ``fairness_penalty = mu > 0``,
+    ACTIVELEARNSIM trains the parity-penalised logistic regression::
+
+        J(beta, b) + mu/2 * sum(w) * Delta_w(sigmoid(z))**2
+
+    and meta-training follows the constrained recipe: the forward step
+    maximises the soft F1 of that classifier on V, the proximal step weighs
+    the disparity with ``eta = 10``, the policy sees each row's ``h^0`` score
+    only (with the whole representation it learns to pick by group, which
+    does not carry over to new rows), and the last iterate is kept.
 
     The proximal step aims at ``0.8 * rho`` and its learning rate grows after
     violations and shrinks after successes. The policy kept at the end is
@@ -148,8 +179,9 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
                  warm_start="representation", query_batch_size=1, n_layers=1, d_model=32,
                  n_heads=4, n_inducing=32, n_memory=16, learning_rate=2e-3,
                  prox_learning_rate=3e-3, tau=1.0,
-                 n_iter=300, inner_steps=6, n_prox_steps=3, n_samples=4, pool_size=None,
-                 validation_fraction=0.3, sample=False, device="auto", verbose=False,
+                 n_iter=300, inner_steps=6, fairness_penalty="auto", n_prox_steps=3,
+                 n_samples=4, pool_size=None,
+                 validation_fraction=0.3, sample="auto", device="auto", verbose=False,
                  checkpoint_path=None,
                  random_state=None):
         self.budget = budget
@@ -170,6 +202,7 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         self.tau = tau
         self.n_iter = n_iter
         self.inner_steps = inner_steps
+        self.fairness_penalty = fairness_penalty
         self.n_prox_steps = n_prox_steps
         self.n_samples = n_samples
         self.pool_size = pool_size
@@ -197,6 +230,12 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         if not isinstance(value, numbers.Real) or isinstance(value, bool) or not 0 <= value < 1:
             raise ValueError("validation_fraction must be a number in [0, 1), got "
                              f"{value!r}.")
+        value = self.fairness_penalty
+        if not (value == "auto" if isinstance(value, str) else (
+                isinstance(value, numbers.Real) and not isinstance(value, bool) and value >= 0)):
+            raise ValueError(f"fairness_penalty must be 'auto' or a number >= 0, got {value!r}.")
+        if not (isinstance(self.sample, (bool, np.bool_)) or self.sample == "auto"):
+            raise ValueError(f"sample must be True, False or 'auto', got {self.sample!r}.")
         if self.d_model % self.n_heads:
             raise ValueError(f"d_model={self.d_model} must be divisible by "
                              f"n_heads={self.n_heads}.")
@@ -210,9 +249,20 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         return dict(d_model=self.d_model, n_heads=self.n_heads, n_layers=self.n_layers,
                     n_memory=self.n_memory)
 
-    def _policy_arch(self):
+    def _policy_arch(self, inputs="representation"):
         return dict(d_model=self.d_model, n_heads=self.n_heads, n_layers=self.n_layers,
-                    n_inducing=self.n_inducing, tau=self.tau)
+                    n_inducing=self.n_inducing, tau=self.tau, inputs=inputs)
+
+    def _resolve_penalty(self):
+        if self.fairness_penalty == "auto":
+            constrained = hasattr(self._estimator_template(), "constraints")
+            return _AUTO_PENALTY if constrained else 0.0
+        return float(self.fairness_penalty)
+
+    def _sampling(self):
+        if self.sample == "auto":
+            return bool(getattr(self, "fairness_penalty_", 0.0) > 0)
+        return bool(self.sample)
 
     def _resume_state(self):
         if self.checkpoint_path is None or not Path(self.checkpoint_path).is_file():
@@ -252,17 +302,22 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
                 "tasks. Merge rare groups or add labeled rows."
             )
         resume = self._resume_state()
+        self.fairness_penalty_ = penalty = self._resolve_penalty()
         self.encoder_net_ = self.encoder_.module
         self.policy_, self.history_, self.n_iter_, interrupted = train_policy(
-            Z, y, codes, encoder=self.encoder_, arch=self._policy_arch(),
+            Z, y, codes, encoder=self.encoder_,
+            arch=self._policy_arch("score" if penalty else "representation"),
             constraint=self.constraint, budget=self.budget, rho=float(self.rho),
             seed=self._seed(), device=self.device_, n_iter=self.n_iter,
             pool_size=pool_size, learning_rate=self.learning_rate, n_samples=self.n_samples,
             n_prox_steps=self.n_prox_steps, prox_lr=self.prox_learning_rate,
-            eval_every=10, n_eval_tasks=8, eval_sample=bool(self.sample),
+            eval_every=10, n_eval_tasks=8, eval_sample=self._sampling(),
             holdout=float(self.validation_fraction), rho_margin=_TRAIN_RHO_MARGIN,
             adapt=_PROX_ADAPT,
-            inner=dict(n_steps=self.inner_steps, l2=_l2_of(self._estimator_template())),
+            inner=dict(n_steps=self.inner_steps, l2=_l2_of(self._estimator_template()),
+                       penalty=penalty),
+            f1_weight=1.0 if penalty else 0.0, eta=_CONSTRAINED_ETA if penalty else 1.0,
+            keep_best=not penalty,
             verbose=self.verbose, checkpoint_path=self.checkpoint_path, resume=resume,
             extra={"encoder": module_state(self.encoder_net_)},
         )
@@ -275,7 +330,7 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         from ._nn.bridge import score_pool
 
         check_is_fitted(self, "policy_")
-        scores = score_pool(self.policy_, self.encoder_, Z_pool, sample=self.sample,
+        scores = score_pool(self.policy_, self.encoder_, Z_pool, sample=self._sampling(),
                             seed=random_state.randint(2**31 - 1))
         return top_k(scores, budget, random_state)
 

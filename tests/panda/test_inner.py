@@ -5,6 +5,7 @@ import pytest
 import torch
 from sklearn.linear_model import LogisticRegression
 
+from skpanda.panda._nn.disparity import demographic_parity
 from skpanda.panda._nn.inner import activelearn_sim, predict_logits
 
 
@@ -87,3 +88,70 @@ def test_fully_unrolled_and_implicit_gradients_agree():
         theta.sum().backward()
         grads.append(wr.grad)
     torch.testing.assert_close(grads[0], grads[1])
+
+
+def _biased(n=200, seed=0):
+    # the label depends on the group, so a plain fit has a large parity gap
+    rng = np.random.RandomState(seed)
+    g = (rng.rand(n) < 0.4).astype(int)
+    X = np.c_[rng.normal(size=n) + 1.5 * g, rng.normal(size=n)]
+    y = (X[:, 0] + rng.normal(size=n) > 0.8).astype(float)
+    return torch.tensor(X), torch.tensor(y), torch.tensor(g)
+
+
+def _penalised(Z, y, g, w, mu, **kw):
+    return activelearn_sim(Z, y, w, init=torch.zeros(Z.shape[1] + 1, dtype=torch.float64),
+                           n_steps=kw.pop("n_steps", 30), groups=g, penalty=mu,
+                           constraint_fn=demographic_parity, n_groups=2, **kw)
+
+
+def test_parity_penalty_lowers_the_disparity_on_the_selected_rows():
+    Z, y, g = _biased()
+    w = torch.ones(200, dtype=torch.float64)
+    gaps = [float(demographic_parity(torch.sigmoid(predict_logits(Z, _penalised(Z, y, g, w, mu))),
+                                     g)) for mu in (0.0, 1.0, 10.0, 100.0)]
+    assert gaps[0] > 0.2 and all(a > b for a, b in zip(gaps, gaps[1:])) and gaps[-1] < 0.03
+    plain = activelearn_sim(Z, y, w, init=torch.zeros(3, dtype=torch.float64), n_steps=30)
+    torch.testing.assert_close(_penalised(Z, y, g, w, 0.0), plain)
+
+
+def test_parity_penalised_fit_is_a_stationary_point_of_its_objective():
+    Z, y, g = _biased(seed=1)
+    w = torch.rand(200, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    mu = 10.0
+    theta = _penalised(Z, y, g, w, mu, n_steps=60).requires_grad_(True)
+    z = predict_logits(Z, theta)
+    gap = demographic_parity(torch.sigmoid(z), g, weight=w, n_groups=2)
+    J = ((w * torch.nn.functional.binary_cross_entropy_with_logits(z, y, reduction="none")).sum()
+         + 0.5 * (theta[:-1] ** 2).sum() + 0.5 * mu * w.sum() * gap ** 2)
+    (grad,) = torch.autograd.grad(J, theta)
+    assert float(grad.abs().max()) < 1e-6
+
+
+def test_parity_penalised_gradient_wrt_weights_is_close_to_finite_differences():
+    # the last Newton step uses Gauss-Newton curvature for the penalty, so the
+    # gradient is close to (not exactly) the implicit-function gradient
+    Z, y, g = _biased(60, seed=2)
+    w = torch.rand(60, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    Zv, yv, _ = _biased(40, seed=3)
+
+    def val_loss(weights):
+        z = predict_logits(Zv, _penalised(Z, y, g, weights, 5.0, n_steps=60))
+        return torch.nn.functional.binary_cross_entropy_with_logits(z, yv)
+
+    wr = w.clone().requires_grad_(True)
+    (analytic,) = torch.autograd.grad(val_loss(wr), wr)
+    eps, numeric = 1e-6, torch.zeros(60, dtype=torch.float64)
+    for i in range(60):
+        e = torch.zeros(60, dtype=torch.float64)
+        e[i] = eps
+        numeric[i] = (val_loss(w + e) - val_loss(w - e)) / (2 * eps)
+    cosine = torch.nn.functional.cosine_similarity(analytic, numeric, dim=0)
+    assert float(cosine) > 0.95
+
+
+def test_parity_penalty_needs_groups_and_a_disparity():
+    Z, y, _ = _biased(20)
+    with pytest.raises(ValueError, match="groups and constraint_fn"):
+        activelearn_sim(Z, y, torch.ones(20, dtype=torch.float64),
+                        init=torch.zeros(3, dtype=torch.float64), penalty=1.0)

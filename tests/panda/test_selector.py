@@ -129,11 +129,61 @@ def test_checkpoint_resume(data, tmp_path):
     (dict(n_iter=0), "n_iter must be a positive integer"),
     (dict(device="tpu-9"), "device='tpu-9'"),
     (dict(validation_fraction=1.0), r"validation_fraction must be a number in \[0, 1\)"),
+    (dict(fairness_penalty=-1.0), "fairness_penalty must be 'auto' or a number >= 0"),
+    (dict(fairness_penalty="strong"), "fairness_penalty must be 'auto' or a number >= 0"),
+    (dict(sample="yes"), "sample must be True, False or 'auto'"),
 ])
 def test_bad_parameters_raise(params, match, data):
     X, y, g, _ = data
     with pytest.raises(ValueError, match=match):
         PandaQuerySelector(**{**TINY, **params}).fit(X, y, sensitive_features=g)
+
+
+@pytest.fixture(scope="module")
+def fitted_for_eg(data):
+    from fairlearn.reductions import DemographicParity, ExponentiatedGradient
+    from sklearn.linear_model import LogisticRegression
+
+    X, y, g, _ = data
+    eg = ExponentiatedGradient(LogisticRegression(), DemographicParity(difference_bound=0.05))
+    return PandaQuerySelector(**TINY, estimator=eg, random_state=0).fit(
+        X, y, sensitive_features=g)
+
+
+def test_a_constrained_estimator_switches_to_the_constrained_recipe(fitted, fitted_for_eg):
+    assert fitted.fairness_penalty_ == 0.0 and fitted.policy_.inputs == "representation"
+    assert fitted_for_eg.fairness_penalty_ == 30.0 and fitted_for_eg.policy_.inputs == "score"
+    assert fitted_for_eg.n_iter_ == 4 and len(fitted_for_eg.history_["val_f1"]) == 4
+
+
+def test_constrained_selection_is_a_seeded_sample(fitted_for_eg, data):
+    pool = data[3]
+    first = fitted_for_eg.select(pool)
+    np.testing.assert_array_equal(first, fitted_for_eg.select(pool))
+    assert np.unique(first).size == 20 and first.max() < pool.shape[0]
+    other = fitted_for_eg.set_params(random_state=1).select(pool)
+    fitted_for_eg.set_params(random_state=0)
+    assert not np.array_equal(np.sort(first), np.sort(other))  # sampled, not a fixed top-B
+    fitted_for_eg.set_params(sample=False)
+    try:
+        top = fitted_for_eg.select(pool)
+        np.testing.assert_array_equal(top, fitted_for_eg.set_params(random_state=1).select(pool))
+    finally:
+        fitted_for_eg.set_params(sample="auto", random_state=0)
+
+
+def test_explicit_penalty_overrides_auto(data):
+    X, y, g, _ = data
+    sel = PandaQuerySelector(**TINY, fairness_penalty=5.0, random_state=0).fit(
+        X, y, sensitive_features=g)
+    assert sel.fairness_penalty_ == 5.0 and sel.policy_.inputs == "score"
+
+
+def test_constrained_save_load_round_trip(fitted_for_eg, data, tmp_path):
+    path = fitted_for_eg.save(tmp_path / "panda.pt")
+    loaded = PandaQuerySelector.load(path, estimator=fitted_for_eg.estimator, device="cpu")
+    assert loaded.fairness_penalty_ == 30.0 and loaded.policy_.inputs == "score"
+    np.testing.assert_array_equal(loaded.select(data[3]), fitted_for_eg.select(data[3]))
 
 
 def test_d0_smaller_than_the_budget_raises(data):

@@ -128,8 +128,18 @@ def test_outer_loss_soft_f1_term_matches_a_hand_computation():
     theta = torch.zeros(1, 2)
     bce = float(outer_loss(theta, task))
     assert bce == pytest.approx(np.log(2.0))
-    # soft F1 = 2 * 0.5 / (1.0 + 1) = 0.5, so the term adds 2 * (1 - 0.5)
-    assert float(outer_loss(theta, task, f1_weight=2.0)) == pytest.approx(bce + 1.0)
+    # soft F1 = 2 * 0.5 / (1.0 + 1) = 0.5 at any sharpness (logits 0)
+    assert float(outer_loss(theta, task, f1_weight=0.5)) == pytest.approx(0.5 * bce + 0.25)
+    assert float(outer_loss(theta, task, f1_weight=1.0)) == pytest.approx(0.5)
+
+
+def test_outer_loss_soft_f1_sharpens_towards_hard_f1():
+    # logits +1 on the positive row, -1 on the negative: hard F1 = 1
+    task = training.Task(None, None, None, torch.tensor([[1.0], [-1.0]]),
+                         torch.tensor([1.0, 0.0]), torch.tensor([0, 1]))
+    theta = torch.tensor([[1.0, 0.0]])
+    soft = [1 - float(outer_loss(theta, task, f1_weight=1.0, sharpness=k)) for k in (1, 4, 20)]
+    assert soft[0] < soft[1] < soft[2] and soft[2] == pytest.approx(1.0, abs=1e-6)
 
 
 def test_logit_scale_multiplies_the_policy_output(make_policy):
@@ -169,3 +179,20 @@ def test_adaptive_proximal_rate_is_checkpointed_and_resumed(run, tmp_path):
         torch.testing.assert_close(a, b)
 
 
+
+
+def test_score_policy_reads_only_the_h0_logit_column():
+    from skpanda.panda._nn.policy import SelectionPolicy
+
+    torch.manual_seed(0)
+    policy = SelectionPolicy(5, d_model=8, n_heads=2, n_inducing=4, inputs="score")
+    with torch.no_grad():
+        policy.head.weight.normal_()
+        x = torch.randn(30, 5)
+        y = x.clone()
+        y[:, :-1] = torch.randn(30, 4)  # other columns change, the logit column does not
+        torch.testing.assert_close(policy(x), policy(y))
+        y[:, -1] += 1.0
+        assert not torch.allclose(policy(x), policy(y))
+    with pytest.raises(ValueError, match="inputs must be 'representation' or 'score'"):
+        SelectionPolicy(5, inputs="features")

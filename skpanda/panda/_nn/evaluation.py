@@ -107,7 +107,7 @@ def evaluate_policy(policy, tasks, *, budget, init, inner, constraint_fn, n_grou
         chosen = torch.stack([d.topk(budget).indices for d in draws])  # (R, B)
         w = torch.zeros(len(draws), task.x_L.shape[0], device=task.x_L.device)
         w.scatter_(1, chosen, 1.0)
-        theta = activelearn_sim(task.Z_L, task.y_L, w, init=init,
+        theta = activelearn_sim(task.Z_L, task.y_L, w, init=init, groups=task.g_L,
                                 **{**inner, "n_steps": inner["n_steps"] + 4, "unroll": 0})
         f1, disp = hard_metrics(theta, task, constraint_fn, n_groups)
         f1s.append(float(f1.mean()))

@@ -25,7 +25,31 @@ import torch
 import torch.nn.functional as F
 
 
-def _newton_step(X1, y, w, theta, l2, lr):
+def _penalty_terms(X1, y, w, theta, fairness):
+    """Gradient and Gauss-Newton curvature of the parity penalty, per sample.
+
+    ``fairness = (groups, mu, constraint_fn, n_groups)``; the penalty is
+    ``mu/2 * sum(w) * Delta_w(sigmoid(z))**2``. Differentiable in ``w`` when
+    gradients are enabled and ``w`` requires them.
+    """
+    # X1 (N, d+1), y (N,), w (S, N), theta (S, d+1) -> (S, d+1), (S, d+1, d+1)
+    groups, mu, constraint_fn, n_groups = fairness
+    create_graph = torch.is_grad_enabled() and w.requires_grad
+    grads, curvs = [], []
+    for w_s, theta_s in zip(w, theta):
+        th = theta_s.detach().requires_grad_()
+        with torch.enable_grad():
+            gap = constraint_fn(torch.sigmoid(X1 @ th), groups, y, weight=w_s, n_groups=n_groups)
+            (d_gap,) = torch.autograd.grad(gap, th, create_graph=create_graph)
+        if not create_graph:
+            gap, d_gap = gap.detach(), d_gap.detach()
+        scale = mu * w_s.sum()
+        grads.append(scale * gap * d_gap)
+        curvs.append(scale * torch.outer(d_gap, d_gap))
+    return torch.stack(grads), torch.stack(curvs)
+
+
+def _newton_step(X1, y, w, theta, l2, lr, fairness=None):
     # X1 (N, d+1), y (N,), w (S, N), theta (S, d+1) -> (S, d+1)
     z = theta @ X1.T  # (S, N)
     p = torch.sigmoid(z)
@@ -34,11 +58,15 @@ def _newton_step(X1, y, w, theta, l2, lr):
     grad = (w * (p - y)) @ X1 + reg * theta  # (S, d+1)
     curv = w * p * (1.0 - p)  # (S, N)
     hess = (X1.T * curv.unsqueeze(1)) @ X1 + torch.diag_embed(reg.expand_as(theta))
+    if fairness is not None:
+        pen_grad, pen_curv = _penalty_terms(X1, y, w, theta, fairness)
+        grad, hess = grad + pen_grad, hess + pen_curv
     step = torch.linalg.solve(hess, grad.unsqueeze(-1)).squeeze(-1)
     return theta - lr * step
 
 
-def activelearn_sim(Z_L, y_L, w, *, init, n_steps=8, l2=1.0, lr=1.0, unroll=1):
+def activelearn_sim(Z_L, y_L, w, *, init, n_steps=8, l2=1.0, lr=1.0, unroll=1, groups=None,
+                    penalty=0.0, constraint_fn=None, n_groups=None):
     """Fit a weighted L2 logistic regression on the pool, differentiably in ``w``.
 
     Parameters
@@ -59,11 +87,37 @@ def activelearn_sim(Z_L, y_L, w, *, init, n_steps=8, l2=1.0, lr=1.0, unroll=1):
         Newton step size (1 = full steps).
     unroll : int, default=1
         Number of final steps kept in the autograd graph.
+    groups : Tensor of shape (N,), default=None
+        Group codes of L; needed when ``penalty > 0``.
+    penalty : float, default=0.0
+        Weight ``mu`` of the parity penalty (see Notes); 0 is the plain
+        logistic regression.
+    constraint_fn : callable, default=None
+        Differentiable disparity (:mod:`~skpanda.panda._nn.disparity`) of the penalty.
+    n_groups : int, default=None
+        Number of groups (``groups.max() + 1`` when None).
 
     Returns
     -------
     theta : Tensor of shape (d + 1,) or (S, d + 1)
         Coefficients ``[beta, b]``; same leading shape as ``w``.
+
+    Notes
+    -----
+    With ``penalty = mu > 0`` the learner is a parity-penalised logistic
+    regression, a differentiable stand-in for a fairness-constrained
+    downstream classifier such as fairlearn's ``ExponentiatedGradient``:
+
+    .. math:: J_\\mu(\\beta, b) = J(\\beta, b)
+              + \\tfrac{\\mu}{2} \\Big(\\sum_i w_i\\Big)\\,
+              \\Delta_w\\big(\\sigma(x^\\top\\beta + b)\\big)^2 ,
+
+    with ``Delta_w`` the disparity of the predicted probabilities on the
+    selected rows (weights ``w``); the penalty's curvature is the Gauss-Newton
+    term ``mu sum(w) grad(Delta) grad(Delta)^T``. Like such a classifier, and
+    unlike the plain one, its solution depends on *which* rows are selected
+    even when the labels are not looked at: the constraint is measured on the
+    selected sample.
 
     Examples
     --------
@@ -79,15 +133,23 @@ def activelearn_sim(Z_L, y_L, w, *, init, n_steps=8, l2=1.0, lr=1.0, unroll=1):
     X1 = F.pad(Z_L, (0, 1), value=1.0)
     theta = init.reshape(-1, X1.shape[1]).expand(w.shape[0], -1)
     unroll = min(max(int(unroll), 0), n_steps)
+    fairness = None
+    if penalty:
+        if groups is None or constraint_fn is None:
+            raise ValueError("penalty > 0 needs groups and constraint_fn.")
+        n_groups = int(groups.max()) + 1 if n_groups is None else int(n_groups)
+        fairness = (groups, float(penalty), constraint_fn, n_groups)
     with torch.no_grad():
-        theta, w0, X0, y0 = theta.detach(), w.detach(), X1, y_L
+        theta, w0, X0, y0, fair0 = theta.detach(), w.detach(), X1, y_L, fairness
         active = (w0 > 0).any(0)  # rows with zero weight do not move the optimum
         if int(active.sum()) < active.shape[0] // 2:
             w0, X0, y0 = w0[:, active], X1[active], y_L[active]
+            if fairness is not None:
+                fair0 = (groups[active],) + fairness[1:]
         for _ in range(n_steps - unroll):
-            theta = _newton_step(X0, y0, w0, theta, l2, lr)
+            theta = _newton_step(X0, y0, w0, theta, l2, lr, fair0)
     for _ in range(unroll):
-        theta = _newton_step(X1, y_L, w, theta, l2, lr)
+        theta = _newton_step(X1, y_L, w, theta, l2, lr, fairness)
     return theta[0] if squeeze else theta
 
 

@@ -41,15 +41,24 @@ class SelectionPolicy(nn.Module):
         Initial value of a learned positive factor on the head's output. A
         large scale lets the logits dominate the Gumbel noise early, so that a
         sampled selection is concentrated where the policy puts its mass.
+    inputs : {"representation", "score"}, default="representation"
+        What each row brings: its encoder features and the head's logit, or
+        the head's logit (the score of ``h^0``) only. With ``"score"`` the
+        policy can weigh rows by how ``h^0`` rates them, in the context of the
+        pool's scores, but cannot pick rows by other features (such as those
+        that reveal the group).
     """
 
     def __init__(
         self, n_inputs, d_model=32, n_heads=4, n_layers=1, n_inducing=32, tau=1.0, min_tau=0.05,
-        scale=1.0,
+        scale=1.0, inputs="representation",
     ):
         super().__init__()
+        if inputs not in ("representation", "score"):
+            raise ValueError(f"inputs must be 'representation' or 'score', got {inputs!r}.")
         self.min_tau = float(min_tau)
-        self.embed = nn.Linear(n_inputs, d_model)
+        self.inputs = inputs
+        self.embed = nn.Linear(n_inputs if inputs == "representation" else 1, d_model)
         self.layers = nn.ModuleList(ISAB(d_model, n_heads, n_inducing) for _ in range(n_layers))
         self.norm = nn.LayerNorm(d_model)
         self.head = nn.Linear(d_model, 1)
@@ -65,6 +74,8 @@ class SelectionPolicy(nn.Module):
 
     def forward(self, x):
         # (N, F) -> (N,) selection logits; the pool is one set (batch of 1)
+        if self.inputs == "score":
+            x = x[:, -1:]  # the head's logit is the last input column
         h = self.embed(x).unsqueeze(0)  # (1, N, D)
         for layer in self.layers:
             h = layer(h)

@@ -43,6 +43,7 @@ class Task(NamedTuple):
     Z_V: torch.Tensor
     y_V: torch.Tensor
     g_V: torch.Tensor
+    g_L: torch.Tensor = None
 
 
 def policy_inputs(Z, init):
@@ -70,7 +71,7 @@ def make_task(data, idx_L, idx_V):
     x, Z, y, g = data
     L = torch.as_tensor(idx_L, device=Z.device)
     V = torch.as_tensor(idx_V, device=Z.device)
-    return Task(x[L], Z[L], y[L], Z[V], y[V], g[V])
+    return Task(x[L], Z[L], y[L], Z[V], y[V], g[V], g[L])
 
 
 def simulate(policy, task, *, budget, init, n_samples, seed, inner, hard=True, noise=1.0):
@@ -83,22 +84,24 @@ def simulate(policy, task, *, budget, init, n_samples, seed, inner, hard=True, n
     gen = torch.Generator(device="cpu").manual_seed(int(seed))
     g = sample_gumbel(logits.shape, generator=gen, dtype=logits.dtype, device=logits.device)
     w = gumbel_topk(logits + noise * g, budget, tau=policy.tau, hard=hard, noise=False)
-    return activelearn_sim(task.Z_L, task.y_L, w, init=init, **inner)
+    return activelearn_sim(task.Z_L, task.y_L, w, init=init, groups=task.g_L, **inner)
 
 
-def outer_loss(theta, task, f1_weight=0.0):
+def outer_loss(theta, task, f1_weight=0.0, sharpness=4.0):
     """Validation loss of the simulated classifiers (mean over samples).
 
-    Log-loss plus ``f1_weight * (1 - soft F1)`` where the soft F1 of predicted
-    probabilities ``p`` is ``2 sum(p y) / (sum p + sum y)``: predicting no
-    positives costs the whole F1 term, so the forward step cannot drift there.
+    ``(1 - f1_weight) * log-loss + f1_weight * (1 - soft F1)``, where the soft
+    F1 of sharpened predictions ``p = sigmoid(sharpness * z)`` is
+    ``2 sum(p y) / (sum p + sum y)``; it tracks the F1 of hard predictions,
+    which the log-loss need not (a classifier under a parity penalty can gain
+    F1 while its log-loss worsens).
     """
     z = predict_logits(task.Z_V, theta)  # (S, N_V)
     loss = F.binary_cross_entropy_with_logits(z, task.y_V.expand_as(z))
     if f1_weight:
-        p = torch.sigmoid(z)
+        p = torch.sigmoid(sharpness * z)
         soft_f1 = 2 * (p * task.y_V).sum(-1) / (p.sum(-1) + task.y_V.sum()).clamp_min(1.0)
-        loss = loss + f1_weight * (1.0 - soft_f1).mean()
+        loss = (1.0 - f1_weight) * loss + f1_weight * (1.0 - soft_f1).mean()
     return loss
 
 
@@ -109,7 +112,7 @@ def soft_disparity(theta, task, constraint_fn, n_groups, sharpness=4.0):
 
 
 def forward_step(policy, optimizer, task, *, budget, init, n_samples, seed, inner,
-                 f1_weight=0.0, noise=1.0):
+                 f1_weight=0.0, noise=1.0, sharpness=4.0):
     """Algorithm 1, line 4: ``theta_hat = theta - eta grad E_V l(y, h_L^pi)`` (Adam).
 
     Returns the detached simulated classifiers ``theta`` (S, d+1) and the loss.
@@ -117,7 +120,7 @@ def forward_step(policy, optimizer, task, *, budget, init, n_samples, seed, inne
     optimizer.zero_grad(set_to_none=True)
     theta = simulate(policy, task, budget=budget, init=init, n_samples=n_samples, seed=seed,
                      inner=inner, noise=noise)
-    loss = outer_loss(theta, task, f1_weight)
+    loss = outer_loss(theta, task, f1_weight, sharpness)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(policy.parameters(), 1.0)
     optimizer.step()
@@ -144,10 +147,10 @@ def proximal_step(policy, optimizer, task, *, rho, eta, n_steps, constraint_fn, 
         with torch.set_grad_enabled(step < n_steps):
             theta = simulate(policy, task, budget=budget, init=init, n_samples=n_samples,
                              seed=seed, inner=inner, noise=noise)
-            _, hard = hard_metrics(theta.detach(), task, constraint_fn, n_groups)
-            violated = hard >= rho
+            _, disp = hard_metrics(theta.detach(), task, constraint_fn, n_groups)
+            violated = disp >= rho
             if step == n_steps or not bool(violated.any()):
-                return step, float(hard.mean())
+                return step, float(disp.mean())
             chi = (soft_disparity(theta, task, constraint_fn, n_groups, sharpness)
                    * violated).mean()
             pull = sum(((p - a) ** 2).sum() for p, a in zip(policy.parameters(), anchor))
@@ -155,7 +158,7 @@ def proximal_step(policy, optimizer, task, *, rho, eta, n_steps, constraint_fn, 
         optimizer.zero_grad(set_to_none=True)
         objective.backward()
         optimizer.step()
-    return n_steps, float(hard.mean())  # pragma: no cover - loop always returns
+    return n_steps, float(disp.mean())  # pragma: no cover - loop always returns
 
 
 HISTORY_KEYS = (
@@ -192,7 +195,9 @@ def meta_train(policy, Z, y, groups, *, init, budget, rho, constraint_fn, n_iter
         reduction); maximum proximal steps; weight of the disparity in the
         proximal objective.
     inner : dict
-        Keyword arguments of ``activelearn_sim`` (``n_steps``, ``l2``, ...).
+        Keyword arguments of ``activelearn_sim`` (``n_steps``, ``l2``,
+        ``penalty``, ...). With ``penalty > 0`` the inner learner is
+        parity-penalised with ``constraint_fn``.
     eval_every, n_eval_tasks, keep_best : int, int, bool
         Every ``eval_every`` iterations the test-time selection is scored on
         fixed tasks; with ``keep_best`` the best policy is restored at the end
@@ -201,11 +206,13 @@ def meta_train(policy, Z, y, groups, *, init, budget, rho, constraint_fn, n_iter
     eval_sample, prox_lr : bool, float
         Score the sampled (not top-B) selection; Adam rate of the proximal step.
     f1_weight : float, default=0.0
-        Weight of the soft-F1 term of :func:`outer_loss` in the forward step.
+        Weight of the soft-F1 term of :func:`outer_loss` in the forward step
+        (1 = soft F1 only, no log-loss).
     rho_margin : float, default=1.0
         The proximal step aims at ``rho * rho_margin`` (a margin below ``rho``).
     sharpness : float, default=4.0
-        Slope of the sigmoid in the proximal step's soft disparity.
+        Slope of the sigmoid in the proximal step's soft disparity and in the
+        forward step's soft F1.
     adapt : tuple (up, down, lo, hi), default=None
         Adaptive proximal step: its learning rate is multiplied by ``up`` after
         an iteration that ends in violation and by ``down`` otherwise, within
@@ -237,6 +244,8 @@ def meta_train(policy, Z, y, groups, *, init, budget, rho, constraint_fn, n_iter
 
     inner = dict(inner or {})
     n_groups = int(groups.max()) + 1
+    if inner.get("penalty"):  # parity-penalised inner learner: same disparity as the constraint
+        inner.update(constraint_fn=constraint_fn, n_groups=n_groups)
     data = (policy_inputs(Z, init), Z, y.to(Z.dtype), groups)
     y_np, g_np = y.cpu().numpy().astype(int), groups.cpu().numpy().astype(int)
     fwd_opt = torch.optim.Adam(policy.parameters(), lr=learning_rate)
@@ -292,7 +301,8 @@ def meta_train(policy, Z, y, groups, *, init, budget, rho, constraint_fn, n_iter
             noise_seed = rng.randint(2**31 - 1)
             noise = 1.0 if not anneal else max(0.0, 1.0 - k / (anneal * n_iter))
             theta, loss = forward_step(policy, fwd_opt, task, seed=noise_seed,
-                                       f1_weight=f1_weight, noise=noise, **common)
+                                       f1_weight=f1_weight, noise=noise, sharpness=sharpness,
+                                       **common)
             f1, disp = hard_metrics(theta, task, constraint_fn, n_groups)
             n_prox, disp_after = proximal_step(
                 policy, prox_opt, task, rho=rho_train, eta=eta, n_steps=n_prox_steps,
