@@ -5,23 +5,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from skpanda.metrics import demographic_parity
 from skpanda.panda._nn.disparity import get_torch_constraint
+from skpanda.panda._nn.inner import activelearn_sim
 torch.set_num_threads(1)
 dp=get_torch_constraint("demographic_parity")
-def fair_fit(X, y, w, g, mu, theta0, l2=1.0, n_steps=12, ngr=2, soft_sharp=1.0):
-    X1=F.pad(X,(0,1),value=1.0); theta=theta0.clone()
-    reg=torch.full_like(theta,l2); reg[-1]=1e-6
-    for _ in range(n_steps):
-        z=X1@theta; p=torch.sigmoid(z)
-        grad=(w*(p-y))@X1+reg*theta
-        hess=(X1.T*(w*p*(1-p)))@X1+torch.diag(reg)
-        th=theta.detach().requires_grad_()
-        with torch.enable_grad():
-            D=dp(torch.sigmoid(soft_sharp*(X1@th)),g,y,weight=w,n_groups=ngr)
-            dD=torch.autograd.grad(D,th)[0]
-        W=w.sum()
-        grad=grad+mu*W*D.detach()*dD; hess=hess+mu*W*torch.outer(dD,dD)
-        theta=theta-torch.linalg.solve(hess,grad)
-    return theta
 res={}
 for seed in (0,1,2):
     d=np.load(f"/tmp/exp/z{seed}.npz")
@@ -35,7 +21,7 @@ for seed in (0,1,2):
             i=np.argsort(-(b*lp+gum))[:B] if (B:=400) else None
             X=torch.tensor(Zp[i]); y=torch.tensor(yp[i],dtype=torch.float64); g=torch.tensor(gp[i])
             for mu in (0,3,10,30,100):
-                th=fair_fit(X,y,torch.ones(400,dtype=torch.float64),g,mu,init)
+                th=activelearn_sim(X,y,torch.ones(400,dtype=torch.float64),init=init,n_steps=12,groups=g,penalty=mu,constraint_fn=dp,n_groups=2)
                 pred=(Ztt@th>0).numpy().astype(int)
                 res.setdefault((b,mu),[]).append([f1_score(yt,pred),demographic_parity(yt,pred,sensitive_features=gt)])
     print(seed,flush=True)

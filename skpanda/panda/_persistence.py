@@ -48,7 +48,6 @@ def save_selector(selector, path):
                                   if hasattr(selector, "feature_names_in_") else None),
                 n_inputs=int(selector.encoder_net_.embed.in_features),
                 n_iter_=selector.n_iter_, history=selector.history_,
-                policy_inputs=selector.policy_.inputs,
                 fairness_penalty_=float(selector.fairness_penalty_))
     path = _file(path)
     save_state(path, {
@@ -71,9 +70,9 @@ def load_selector(cls, path, *, estimator=None, device="auto"):
     meta = json.loads(state["meta"])
     selector = cls(**{**meta["params"], "estimator": estimator, "device": device})
     selector.device_ = resolve_device(device)
+    selector.fairness_penalty_ = meta["fairness_penalty_"]  # decides the policy's inputs
     selector.encoder_, selector.policy_ = build_modules(
-        state, encoder_arch=selector._encoder_arch(),
-        policy_arch=selector._policy_arch(meta["policy_inputs"]),
+        state, encoder_arch=selector._encoder_arch(), policy_arch=selector._policy_arch(),
         n_inputs=meta["n_inputs"], device=selector.device_)
     selector.encoder_net_ = selector.encoder_.module
     selector.classes_ = np.asarray(meta["classes"])
@@ -83,7 +82,6 @@ def load_selector(cls, path, *, estimator=None, device="auto"):
     if meta["feature_names_in"] is not None:
         selector.feature_names_in_ = np.asarray(meta["feature_names_in"], dtype=object)
     selector.history_, selector.n_iter_ = meta["history"], meta["n_iter_"]
-    selector.fairness_penalty_ = meta["fairness_penalty_"]
     selector.Z_fit_, selector.y_fit_ = state["Z_fit"], state["y_fit"]
     selector.groups_fit_ = selector.groups_[state["group_codes"]]
     selector.estimator_ = fit_classifier(selector._estimator_template(), selector.Z_fit_,

@@ -249,7 +249,9 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         return dict(d_model=self.d_model, n_heads=self.n_heads, n_layers=self.n_layers,
                     n_memory=self.n_memory)
 
-    def _policy_arch(self, inputs="representation"):
+    def _policy_arch(self):
+        # the constrained recipe's policy reads each row's h^0 score only (see Notes)
+        inputs = "score" if getattr(self, "fairness_penalty_", 0.0) > 0 else "representation"
         return dict(d_model=self.d_model, n_heads=self.n_heads, n_layers=self.n_layers,
                     n_inducing=self.n_inducing, tau=self.tau, inputs=inputs)
 
@@ -305,8 +307,7 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         self.fairness_penalty_ = penalty = self._resolve_penalty()
         self.encoder_net_ = self.encoder_.module
         self.policy_, self.history_, self.n_iter_, interrupted = train_policy(
-            Z, y, codes, encoder=self.encoder_,
-            arch=self._policy_arch("score" if penalty else "representation"),
+            Z, y, codes, encoder=self.encoder_, arch=self._policy_arch(),
             constraint=self.constraint, budget=self.budget, rho=float(self.rho),
             seed=self._seed(), device=self.device_, n_iter=self.n_iter,
             pool_size=pool_size, learning_rate=self.learning_rate, n_samples=self.n_samples,
