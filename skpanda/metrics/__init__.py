@@ -2,19 +2,38 @@
 
 ``demographic_parity``, ``equalized_odds`` and ``error_rate_balance`` measure how
 far predictions are from parity across groups; ``disparity`` dispatches on a
-constraint name and ``get_constraint`` resolves names and fairlearn moments.
+constraint and ``get_constraint`` resolves names and fairlearn moments. Each
+disparity is a constraint object (``DemographicParityConstraint``, ...; base
+``ParityConstraint``) evaluated by one cell-means core shared with the torch
+twins; a new constraint is one subclass, optionally ``register_constraint``-ed.
 """
 
-from ._parity import demographic_parity, disparity, equalized_odds, error_rate_balance
-from ._registry import CONSTRAINTS, constraint_name, get_constraint, to_fairlearn_moment
+from ._constraints import (
+    DemographicParityConstraint,
+    EqualizedOddsConstraint,
+    ErrorRateBalanceConstraint,
+    ParityConstraint,
+    as_constraint,
+    register_constraint,
+    unregister_constraint,
+)
+from ._parity import demographic_parity, equalized_odds, error_rate_balance
+from ._registry import CONSTRAINTS, constraint_name, disparity, get_constraint, to_fairlearn_moment
 
 __all__ = [
     "CONSTRAINTS",
+    "DemographicParityConstraint",
+    "EqualizedOddsConstraint",
+    "ErrorRateBalanceConstraint",
+    "ParityConstraint",
+    "as_constraint",
     "constraint_name",
     "demographic_parity",
     "disparity",
     "equalized_odds",
     "error_rate_balance",
     "get_constraint",
+    "register_constraint",
     "to_fairlearn_moment",
+    "unregister_constraint",
 ]

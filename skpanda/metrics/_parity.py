@@ -2,12 +2,16 @@
 
 All three compare conditional expectations of the prediction ``h`` (0/1 labels
 or probabilities in [0, 1]) across the groups given by ``sensitive_features``.
-The torch twins used for training live in :mod:`skpanda.panda._nn.disparity`.
+Each function is the numpy evaluation of one constraint object of
+:mod:`skpanda.metrics._constraints` (all share one cell-means core); the torch
+twins used for training live in :mod:`skpanda.panda._nn.disparity`.
 """
 
-import numpy as np
-
-from ._validation import check_method, check_parity_inputs
+from ._constraints import (
+    DemographicParityConstraint,
+    EqualizedOddsConstraint,
+    ErrorRateBalanceConstraint,
+)
 
 _PARAMS = """Parameters
     ----------
@@ -41,44 +45,16 @@ _EMPTY_CELLS = """A (group, label) cell without rows (or with zero total weight)
     the disparity is 0.0 (difference) or 1.0 (ratio)."""
 
 
+_DP, _EO, _EB = (DemographicParityConstraint(), EqualizedOddsConstraint(),
+                 ErrorRateBalanceConstraint())
+
+
 def _fill(template_kwargs):
     def deco(func):
         func.__doc__ = func.__doc__.format(**template_kwargs)
         return func
 
     return deco
-
-
-def _cell_means(h, cells, w, n_cells):
-    """Weighted mean of ``h`` per cell; ``present`` marks cells with weight."""
-    mass = np.bincount(cells, weights=w, minlength=n_cells)
-    total = np.bincount(cells, weights=w * h, minlength=n_cells)
-    present = mass > 0
-    means = np.divide(total, mass, out=np.zeros(n_cells), where=present)
-    return means, present
-
-
-def _gap(u, v, method):
-    """Elementwise |u - v| or min(u, v) / max(u, v) (0 / 0 := 1)."""
-    if method == "difference":
-        return np.abs(u - v)
-    lo, hi = np.minimum(u, v), np.maximum(u, v)
-    return np.divide(lo, hi, out=np.ones_like(hi), where=hi > 0)
-
-
-def _worst(gaps, method):
-    """Worst gap: the largest difference or the smallest ratio (neutral if empty)."""
-    if gaps.size == 0:
-        return 0.0 if method == "difference" else 1.0
-    return float(gaps.max() if method == "difference" else gaps.min())
-
-
-def _label_cells(h, groups, y, w):
-    """Means per (label, group), shape (2, k), their presence, and per-label means."""
-    k = int(groups.max()) + 1
-    means, present = _cell_means(h, y * k + groups, w, 2 * k)
-    label_means, label_present = _cell_means(h, y, w, 2)
-    return means.reshape(2, k), present.reshape(2, k), label_means, label_present
 
 
 @_fill({"params": _PARAMS.format(y_note=_Y_OPTIONAL), "empty": _EMPTY_CELLS})
@@ -117,13 +93,8 @@ def demographic_parity(y_true, y_pred, *, sensitive_features, method="difference
     >>> round(ratio, 3)  # E[h|b] / E[h] = 0.5 / 0.75
     0.667
     """
-    check_method(method)
-    h, groups, _, w = check_parity_inputs(
-        y_true, y_pred, sensitive_features, sample_weight, need_y=False
-    )
-    means, present = _cell_means(h, groups, w, int(groups.max()) + 1)
-    overall = np.average(h, weights=w)
-    return _worst(_gap(means[present], overall, method), method)
+    return _DP(y_true, y_pred, sensitive_features=sensitive_features, method=method,
+               sample_weight=sample_weight)
 
 
 @_fill({"params": _PARAMS.format(y_note=_Y_REQUIRED), "empty": _EMPTY_CELLS})
@@ -155,11 +126,8 @@ def equalized_odds(y_true, y_pred, *, sensitive_features, method="difference",
     >>> equalized_odds([1, 1, 1, 1], [1, 1, 1, 0], sensitive_features=[0, 0, 1, 1])
     0.25
     """
-    check_method(method)
-    h, groups, y, w = check_parity_inputs(y_true, y_pred, sensitive_features, sample_weight)
-    means, present, label_means, _ = _label_cells(h, groups, y, w)
-    reference = np.broadcast_to(label_means[:, None], means.shape)
-    return _worst(_gap(means[present], reference[present], method), method)
+    return _EO(y_true, y_pred, sensitive_features=sensitive_features, method=method,
+               sample_weight=sample_weight)
 
 
 @_fill({"params": _PARAMS.format(y_note=_Y_REQUIRED), "empty": _EMPTY_CELLS})
@@ -195,63 +163,13 @@ def error_rate_balance(y_true, y_pred, *, sensitive_features, method="difference
     >>> error_rate_balance([1, 1, 1, 1], [1, 1, 1, 0], sensitive_features=[0, 0, 1, 1])
     0.5
     """
-    check_method(method)
-    h, groups, y, w = check_parity_inputs(y_true, y_pred, sensitive_features, sample_weight)
-    means, present, _, _ = _label_cells(h, groups, y, w)
-    gaps = []
-    for label in (0, 1):
-        row = means[label, present[label]]
-        # all pairs (a, a') of groups that have rows with this label
-        gaps.append(_gap(row[:, None], row[None, :], method).ravel())
-    return _worst(np.concatenate(gaps), method)
+    return _EB(y_true, y_pred, sensitive_features=sensitive_features, method=method,
+               sample_weight=sample_weight)
 
 
-_METRICS = {
-    "demographic_parity": demographic_parity,
-    "equalized_odds": equalized_odds,
-    "error_rate_balance": error_rate_balance,
+#: the public function of each built-in constraint class (``get_constraint`` returns it)
+FUNCTIONS = {
+    DemographicParityConstraint: demographic_parity,
+    EqualizedOddsConstraint: equalized_odds,
+    ErrorRateBalanceConstraint: error_rate_balance,
 }
-
-
-def disparity(y_true, y_pred, *, sensitive_features, constraint="demographic_parity",
-              method="difference", sample_weight=None):
-    """Disparity of ``y_pred`` under a named parity constraint.
-
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples,) or None
-        True binary 0/1 labels; may be ``None`` for demographic parity.
-    y_pred : array-like of shape (n_samples,)
-        0/1 predictions or probabilities in [0, 1].
-    sensitive_features : array-like of shape (n_samples,) or (n_samples, n_columns)
-        Group of each row; at least two groups.
-    constraint : str or fairlearn Moment, default="demographic_parity"
-        ``"demographic_parity"``, ``"equalized_odds"``, ``"error_rate_balance"``
-        (or ``"dp"``, ``"eo"``, ``"eb"``), or a fairlearn moment accepted by
-        :func:`get_constraint`.
-    method : {"difference", "ratio"}, default="difference"
-        See :func:`demographic_parity`.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Row weights.
-
-    Returns
-    -------
-    float
-        The disparity, in [0, 1].
-
-    See Also
-    --------
-    get_constraint
-
-    Examples
-    --------
-    >>> from skpanda.metrics import disparity
-    >>> disparity([0, 1, 0, 1], [0, 1, 1, 1], sensitive_features=["a", "a", "b", "b"],
-    ...           constraint="eb")
-    1.0
-    """
-    from ._registry import get_constraint
-
-    metric = get_constraint(constraint)
-    return metric(y_true, y_pred, sensitive_features=sensitive_features, method=method,
-                  sample_weight=sample_weight)

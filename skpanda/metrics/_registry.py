@@ -1,25 +1,15 @@
-"""Name <-> metric <-> fairlearn moment registry for the parity constraints."""
+"""Public entry points that resolve a constraint: names, objects and fairlearn moments.
 
-import numbers
+The constraint objects and their registry live in
+:mod:`skpanda.metrics._constraints`; this module only adapts them to the
+function-style API (``disparity``, ``get_constraint``, ...).
+"""
 
-from ._parity import _METRICS
+from ._constraints import as_constraint, check_rho
+from ._parity import FUNCTIONS
 
+#: Names of the built-in (Table-1) constraints; ``register_constraint`` adds others.
 CONSTRAINTS = ("demographic_parity", "equalized_odds", "error_rate_balance")
-
-_ALIASES = {
-    "dp": "demographic_parity",
-    "eo": "equalized_odds",
-    "eb": "error_rate_balance",
-}
-
-# fairlearn moments that are *exactly* a Table-1 disparity (their ``gamma``
-# holds E[h|a, y] - E[h|y]). Others are refused with the reason.
-_MOMENTS = {"DemographicParity": "demographic_parity", "EqualizedOdds": "equalized_odds"}
-_NOT_TABLE_1 = {
-    "TruePositiveRateParity": "it constrains only Y=1 (one half of equalized odds)",
-    "FalsePositiveRateParity": "it constrains only Y=0 (one half of equalized odds)",
-    "ErrorRateParity": "it compares error rates P(h != y | a), not E[h | a, y]",
-}
 
 
 def constraint_name(constraint):
@@ -27,15 +17,16 @@ def constraint_name(constraint):
 
     Parameters
     ----------
-    constraint : str or fairlearn Moment
+    constraint : str, ParityConstraint or fairlearn Moment
         One of :data:`CONSTRAINTS`, an alias ``"dp"``, ``"eo"``, ``"eb"``
-        (case-insensitive), or a ``fairlearn.reductions.DemographicParity`` /
-        ``EqualizedOdds`` instance.
+        (case-insensitive), another registered name, a
+        :class:`~skpanda.metrics.ParityConstraint` instance, or a
+        ``fairlearn.reductions.DemographicParity`` / ``EqualizedOdds`` instance.
 
     Returns
     -------
     str
-        One of :data:`CONSTRAINTS`.
+        The constraint's ``name`` (one of :data:`CONSTRAINTS` for the built-ins).
 
     Examples
     --------
@@ -43,32 +34,7 @@ def constraint_name(constraint):
     >>> constraint_name("EB")
     'error_rate_balance'
     """
-    if isinstance(constraint, str):
-        key = constraint.lower()
-        key = _ALIASES.get(key, key)
-        if key in CONSTRAINTS:
-            return key
-        raise ValueError(
-            f"constraint={constraint!r} is unknown; use one of {', '.join(CONSTRAINTS)} "
-            "(or 'dp', 'eo', 'eb'), or a fairlearn DemographicParity/EqualizedOdds moment."
-        )
-    cls = type(constraint)
-    # walk the MRO so that subclasses of a fairlearn moment resolve too
-    for base in cls.__mro__:
-        if not base.__module__.startswith("fairlearn"):
-            continue
-        if base.__name__ in _MOMENTS:
-            return _MOMENTS[base.__name__]
-        if base.__name__ in _NOT_TABLE_1:
-            raise ValueError(
-                f"constraint={cls.__name__}() is not one of the paper's Table-1 "
-                f"disparities: {_NOT_TABLE_1[base.__name__]}. Use DemographicParity, "
-                "EqualizedOdds, or a name from skpanda.metrics.CONSTRAINTS."
-            )
-    raise TypeError(
-        f"constraint must be a name ({', '.join(CONSTRAINTS)}) or a fairlearn "
-        f"DemographicParity/EqualizedOdds moment, got {cls.__name__}."
-    )
+    return as_constraint(constraint).name
 
 
 def get_constraint(name_or_moment):
@@ -76,7 +42,7 @@ def get_constraint(name_or_moment):
 
     Parameters
     ----------
-    name_or_moment : str or fairlearn Moment
+    name_or_moment : str, ParityConstraint or fairlearn Moment
         See :func:`constraint_name`. A moment's bounds (``difference_bound``,
         ``ratio_bound``) are not carried over: the returned function takes
         ``method=`` itself.
@@ -85,7 +51,10 @@ def get_constraint(name_or_moment):
     -------
     callable
         ``metric(y_true, y_pred, *, sensitive_features, method="difference",
-        sample_weight=None) -> float``.
+        sample_weight=None) -> float``: :func:`demographic_parity`,
+        :func:`equalized_odds` or :func:`error_rate_balance` for the built-in
+        constraints, otherwise the constraint object itself (it is callable
+        with that signature). :func:`as_constraint` returns the object always.
 
     Notes
     -----
@@ -106,7 +75,8 @@ def get_constraint(name_or_moment):
     >>> get_constraint("eo").__name__
     'equalized_odds'
     """
-    return _METRICS[constraint_name(name_or_moment)]
+    constraint = as_constraint(name_or_moment)
+    return FUNCTIONS.get(type(constraint), constraint)
 
 
 def to_fairlearn_moment(name, rho):
@@ -114,7 +84,7 @@ def to_fairlearn_moment(name, rho):
 
     Parameters
     ----------
-    name : str or fairlearn Moment
+    name : str, ParityConstraint or fairlearn Moment
         A constraint, as in :func:`constraint_name`.
     rho : float
         Bound, passed as ``difference_bound``.
@@ -124,7 +94,8 @@ def to_fairlearn_moment(name, rho):
     fairlearn.reductions.UtilityParity
         ``DemographicParity(difference_bound=rho)`` for demographic parity,
         ``EqualizedOdds(difference_bound=rho)`` for equalized odds and
-        error-rate balance.
+        error-rate balance (the constraint's
+        :meth:`~skpanda.metrics.ParityConstraint.to_fairlearn`).
 
     Notes
     -----
@@ -139,9 +110,47 @@ def to_fairlearn_moment(name, rho):
     >>> to_fairlearn_moment("dp", 0.04).eps
     0.04
     """
-    from fairlearn.reductions import DemographicParity, EqualizedOdds
+    check_rho(rho)  # before resolving the name, as the bound is the likelier mistake
+    return as_constraint(name).to_fairlearn(rho)
 
-    if isinstance(rho, bool) or not isinstance(rho, numbers.Real) or not rho > 0:
-        raise ValueError(f"rho={rho!r} must be a positive number (the disparity bound).")
-    cls = DemographicParity if constraint_name(name) == "demographic_parity" else EqualizedOdds
-    return cls(difference_bound=float(rho))
+
+def disparity(y_true, y_pred, *, sensitive_features, constraint="demographic_parity",
+              method="difference", sample_weight=None):
+    """Disparity of ``y_pred`` under a parity constraint.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or None
+        True binary 0/1 labels; may be ``None`` for demographic parity.
+    y_pred : array-like of shape (n_samples,)
+        0/1 predictions or probabilities in [0, 1].
+    sensitive_features : array-like of shape (n_samples,) or (n_samples, n_columns)
+        Group of each row; at least two groups.
+    constraint : str, ParityConstraint or fairlearn Moment, default="demographic_parity"
+        ``"demographic_parity"``, ``"equalized_odds"``, ``"error_rate_balance"``
+        (or ``"dp"``, ``"eo"``, ``"eb"``), a constraint object, or a fairlearn
+        moment accepted by :func:`get_constraint`.
+    method : {"difference", "ratio"}, default="difference"
+        See :func:`demographic_parity`.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Row weights.
+
+    Returns
+    -------
+    float
+        The disparity, in [0, 1].
+
+    See Also
+    --------
+    get_constraint, ParityConstraint
+
+    Examples
+    --------
+    >>> from skpanda.metrics import disparity
+    >>> disparity([0, 1, 0, 1], [0, 1, 1, 1], sensitive_features=["a", "a", "b", "b"],
+    ...           constraint="eb")
+    1.0
+    """
+    metric = as_constraint(constraint)
+    return metric(y_true, y_pred, sensitive_features=sensitive_features, method=method,
+                  sample_weight=sample_weight)

@@ -318,40 +318,14 @@ def _minmax(v):
     return (v - v.min()) / span
 
 
-def _cell_means(H, cells, n_cells):
-    """Per-cell means of the columns of H (n, m) -> (n_cells, m), presence (n_cells,)."""
-    onehot = np.zeros((n_cells, H.shape[0]))
-    onehot[cells, np.arange(H.shape[0])] = 1.0
-    counts = onehot.sum(1)
-    present = counts > 0
-    means = np.divide(onehot @ H, counts[:, None], out=np.zeros((n_cells, H.shape[1])),
-                      where=present[:, None])
-    return means, present
-
-
 def column_disparity(H, groups, y, constraint):
     """Disparity of each column of ``H`` (n, m) under ``constraint`` (difference method).
 
-    The vectorised twin of :func:`skpanda.metrics.disparity`: same definitions,
-    empty (group, label) cells skipped, 0 when nothing is comparable.
+    The vectorised twin of :func:`skpanda.metrics.disparity`: the constraint
+    object's :meth:`~skpanda.metrics.ParityConstraint.columns`, which runs the
+    same cell-means core (same definitions, empty (group, label) cells skipped,
+    0 when nothing is comparable).
     """
-    g = np.unique(groups, return_inverse=True)[1].ravel()
-    k = int(g.max()) + 1 if g.size else 1
-    out = np.zeros(H.shape[1])
-    if constraint == "demographic_parity":
-        means, present = _cell_means(H, g, k)
-        if present.any():
-            out = np.abs(means[present] - H.mean(0)).max(0)
-        return out
-    for label in (0, 1):
-        rows = y == label
-        if not rows.any():
-            continue
-        means, present = _cell_means(H[rows], g[rows], k)
-        means = means[present]
-        if constraint == "equalized_odds":
-            gap = np.abs(means - H[rows].mean(0)).max(0)
-        else:  # error_rate_balance
-            gap = means.max(0) - means.min(0)
-        out = np.maximum(out, gap)
-    return out
+    from ..metrics import as_constraint  # metrics is a lower layer: no cycle
+
+    return as_constraint(constraint).columns(H, groups, y)

@@ -4,44 +4,33 @@ Same quantities as :mod:`skpanda.metrics` (``method="difference"``), computed on
 tensors so that a disparity of predicted probabilities can be back-propagated
 (PANDA's proximal step, paper §3.3). Pure tensor-in/tensor-out functions.
 
+They are not a second implementation: each one runs the constraint object's
+:meth:`~skpanda.metrics.ParityConstraint.evaluate`, i.e. the same cell-means
+core as the numpy metrics (:mod:`skpanda.metrics._cells`), on tensors; this
+module only supplies torch's scatter-add (``index_add``).
+
 Legend: N = rows, k = number of groups (``groups.max() + 1`` unless given),
 2 = the labels {0, 1}.
 
-The maxima are exact (``torch.amax``), not smoothed: the disparity is
-piecewise smooth and its gradient is a subgradient, spread evenly over ties.
+The maxima are exact (a full ``Tensor.max()``), not smoothed: the disparity
+is piecewise smooth and its gradient is a subgradient, spread evenly over ties.
 Cells (group, label) with no rows or zero total weight are masked out, never
 divided by zero, so neither values nor gradients become NaN.
 """
 
 import torch
 
-from skpanda.metrics import constraint_name
+from skpanda.metrics import (
+    DemographicParityConstraint,
+    EqualizedOddsConstraint,
+    ErrorRateBalanceConstraint,
+    as_constraint,
+)
 
 
-def _weights(p, weight):
-    # (N,) -> (N,) float weights on p's device and dtype
-    if weight is None:
-        return torch.ones_like(p)
-    return weight.to(dtype=p.dtype)
-
-
-def _cell_means(p, cells, w, n_cells):
-    """Weighted mean of ``p`` per cell.
-
-    (N,), (N,) int64, (N,), int -> means (n_cells,), present (n_cells,) bool
-    """
-    mass = torch.zeros(n_cells, dtype=p.dtype, device=p.device).index_add(0, cells, w)
-    total = torch.zeros(n_cells, dtype=p.dtype, device=p.device).index_add(0, cells, w * p)
-    present = mass > 0
-    # a safe denominator keeps the masked-out branch (and its gradient) finite
-    means = torch.where(present, total / torch.where(present, mass, torch.ones_like(mass)),
-                        torch.zeros_like(total))
-    return means, present
-
-
-def _masked_max(gaps, mask):
-    # (...), (...) bool -> () ; gaps are >= 0 so 0 is neutral and the empty case
-    return torch.where(mask, gaps, torch.zeros_like(gaps)).amax()
+def _segment_sum(values, index, n_segments):
+    # (N, m), (N,) int64, int -> (n_segments, m): sum of the rows sharing an index
+    return values.new_zeros((n_segments, values.shape[1])).index_add(0, index, values)
 
 
 def _n_groups(groups, n_groups):
@@ -53,17 +42,12 @@ def _labels(y):
     return y.long() if not torch.is_floating_point(y) else (y > 0.5).long()
 
 
-def _label_group_means(p, groups, y, weight, n_groups):
-    """Means per (label, group) and per label.
-
-    -> means (2, k), present (2, k), label_means (2,)
-    """
-    k = _n_groups(groups, n_groups)
-    w = _weights(p, weight)
-    yl = _labels(y)
-    means, present = _cell_means(p, yl * k + groups, w, 2 * k)
-    label_means, _ = _cell_means(p, yl, w, 2)
-    return means.view(2, k), present.view(2, k), label_means
+def _evaluate(constraint, p, groups, y, weight, n_groups):
+    """(N,) predictions -> () disparity under ``constraint``, differentiable in ``p``."""
+    w = torch.ones_like(p) if weight is None else weight.to(dtype=p.dtype)  # (N,)
+    labels = _labels(y) if constraint.needs_labels else None
+    return constraint.evaluate(p[:, None], groups, labels, w,
+                               n_groups=_n_groups(groups, n_groups), segment_sum=_segment_sum)
 
 
 def demographic_parity(p, groups, y=None, *, weight=None, n_groups=None):
@@ -94,10 +78,7 @@ def demographic_parity(p, groups, y=None, *, weight=None, n_groups=None):
     >>> demographic_parity(p, torch.tensor([0, 0, 1, 1])).item()
     0.5
     """
-    w = _weights(p, weight)
-    means, present = _cell_means(p, groups, w, _n_groups(groups, n_groups))  # (k,), (k,)
-    overall = (w * p).sum() / w.sum()  # ()
-    return _masked_max((means - overall).abs(), present)
+    return _evaluate(_DP, p, groups, y, weight, n_groups)
 
 
 def equalized_odds(p, groups, y, *, weight=None, n_groups=None):
@@ -117,8 +98,7 @@ def equalized_odds(p, groups, y, *, weight=None, n_groups=None):
     >>> equalized_odds(p, torch.tensor([0, 0, 1, 1]), y).item()
     0.25
     """
-    means, present, label_means = _label_group_means(p, groups, y, weight, n_groups)
-    return _masked_max((means - label_means[:, None]).abs(), present)  # (2, k) -> ()
+    return _evaluate(_EO, p, groups, y, weight, n_groups)
 
 
 def error_rate_balance(p, groups, y, *, weight=None, n_groups=None):
@@ -137,35 +117,45 @@ def error_rate_balance(p, groups, y, *, weight=None, n_groups=None):
     >>> error_rate_balance(p, torch.tensor([0, 0, 1, 1]), y).item()
     0.5
     """
-    means, present, _ = _label_group_means(p, groups, y, weight, n_groups)
-    gaps = means[:, :, None] - means[:, None, :]  # (2, k, k): a minus a'
-    pair = present[:, :, None] & present[:, None, :]  # (2, k, k)
-    return _masked_max(gaps, pair)  # antisymmetric, so the max is the largest |gap|
+    return _evaluate(_EB, p, groups, y, weight, n_groups)
 
 
-_TORCH_METRICS = {
-    "demographic_parity": demographic_parity,
-    "equalized_odds": equalized_odds,
-    "error_rate_balance": error_rate_balance,
+_DP, _EO, _EB = (DemographicParityConstraint(), EqualizedOddsConstraint(),
+                 ErrorRateBalanceConstraint())
+_TORCH_FUNCTIONS = {
+    DemographicParityConstraint: demographic_parity,
+    EqualizedOddsConstraint: equalized_odds,
+    ErrorRateBalanceConstraint: error_rate_balance,
 }
 
 
 def get_torch_constraint(name):
-    """Torch disparity for a constraint name, alias or fairlearn moment.
+    """Torch disparity for a constraint name, alias, object or fairlearn moment.
 
     Parameters
     ----------
-    name : str or fairlearn Moment
+    name : str, ParityConstraint or fairlearn Moment
         As accepted by :func:`skpanda.metrics.get_constraint`.
 
     Returns
     -------
     callable
-        ``f(p, groups, y, *, weight=None, n_groups=None) -> Tensor of shape ()``.
+        ``f(p, groups, y, *, weight=None, n_groups=None) -> Tensor of shape ()``;
+        :func:`demographic_parity`, :func:`equalized_odds` or
+        :func:`error_rate_balance` for the built-in constraints.
 
     Examples
     --------
     >>> get_torch_constraint("dp").__name__
     'demographic_parity'
     """
-    return _TORCH_METRICS[constraint_name(name)]
+    constraint = as_constraint(name)
+    if type(constraint) in _TORCH_FUNCTIONS:
+        return _TORCH_FUNCTIONS[type(constraint)]
+
+    def torch_disparity(p, groups, y=None, *, weight=None, n_groups=None):
+        return _evaluate(constraint, p, groups, y, weight, n_groups)
+
+    torch_disparity.__name__ = constraint.name
+    torch_disparity.__doc__ = f"Differentiable {constraint!r} (see :func:`demographic_parity`)."
+    return torch_disparity
