@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from skpanda import metrics
 from skpanda.panda._nn.disparity import (
@@ -104,3 +106,57 @@ def test_float32_and_no_numpy_roundtrip():
     value = equalized_odds(p.float(), groups, y)
     assert value.dtype == torch.float32 and value.shape == ()
     assert np.isfinite(value.item())
+
+
+# ------------------------------------------- one core: numpy and torch agree
+class _EqualOpportunity(metrics.ParityConstraint):
+    """A constraint defined as one small class (Y=1 only)."""
+
+    name, labels = "equal_opportunity_test", (1,)
+
+
+_OBJECTS = [metrics.DemographicParityConstraint(), metrics.EqualizedOddsConstraint(),
+            metrics.ErrorRateBalanceConstraint(), _EqualOpportunity()]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 4), st.booleans())
+def test_numpy_and_torch_agree_random(seed, k, hard):
+    rng = np.random.RandomState(seed)
+    n = rng.randint(4, 50)
+    groups = rng.randint(k, size=n)
+    groups[:2] = [0, 1]
+    y = rng.randint(2, size=n)
+    h = (rng.uniform(size=n) > 0.5) * 1.0 if hard else rng.uniform(size=n)
+    w = rng.uniform(0, 2, size=n) * (rng.uniform(size=n) > 0.2)  # zero weights: empty cells
+    w[0] = 1.0
+    for constraint in _OBJECTS:
+        fn = get_torch_constraint(constraint)
+        for weight in (None, w):
+            want = metrics.disparity(y, h, sensitive_features=groups, constraint=constraint,
+                                     sample_weight=weight)
+            got = fn(torch.tensor(h), torch.tensor(groups), torch.tensor(y),
+                     weight=None if weight is None else torch.tensor(weight), n_groups=k)
+            assert got.item() == pytest.approx(want, abs=1e-12)
+
+
+def test_new_constraint_torch_gradcheck_and_name():
+    fn = get_torch_constraint(_EqualOpportunity())
+    assert fn.__name__ == "equal_opportunity_test"
+    p, groups, y, w = _data(1, n=16, k=3)
+    p = (0.1 + 0.8 * p).requires_grad_(True)
+    assert torch.autograd.gradcheck(lambda q: fn(q, groups, y, weight=w), (p,))
+
+
+def test_torch_per_column_equals_numpy_columns():
+    from skpanda.panda._nn.disparity import _segment_sum
+
+    p, groups, y, w = _data(2, n=40, k=3)
+    H = torch.stack([p, 1 - p, (p > 0.5).double()], dim=1).requires_grad_(True)
+    for constraint in _OBJECTS[:3]:
+        got = constraint.evaluate(H, groups, y.long(), w, n_groups=3, segment_sum=_segment_sum,
+                                  per_column=True)
+        want = constraint.columns(H.detach().numpy(), groups.numpy(), y.numpy(), w.numpy())
+        np.testing.assert_allclose(got.detach().numpy(), want, atol=1e-12)
+        got.sum().backward()  # the column-wise path is differentiable too
+        assert torch.isfinite(H.grad).all()
