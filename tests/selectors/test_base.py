@@ -132,9 +132,14 @@ def test_group_random_needs_pool_groups(data):
 
 
 @pytest.mark.parametrize("param, value, match", [
-    ("warm_start", "both", "warm_start must be .representation."),
-    ("query_batch_size", 0, "query_batch_size must be a positive integer"),
-    ("query_batch_size", 1.5, "query_batch_size must be a positive integer"),
+    ("warm_start", "both", "'warm_start' parameter of MarginQuerySelector must be .*"
+                           "'representation'"),
+    ("query_batch_size", 0, "'query_batch_size' parameter of MarginQuerySelector must be "
+                            "an int in the range \\[1, inf\\)"),
+    ("query_batch_size", 1.5, "'query_batch_size' parameter .* must be an int"),
+    ("budget", 0, "'budget' parameter of MarginQuerySelector must be an int"),
+    ("estimator", "lr", "'estimator' parameter .* must be an object implementing 'fit'"),
+    ("random_state", "seed", "'random_state' parameter"),
 ])
 def test_bad_constructor_parameters_raise_at_fit(data, param, value, match):
     with pytest.raises(ValueError, match=match):
