@@ -184,3 +184,17 @@ def test_random_selection_needs_no_probabilistic_estimator():
     for estimator in (LinearSVC(), NoScores(random_state=0)):
         sel = RandomQuerySelector(budget=5, estimator=estimator, random_state=0).fit(X, y)
         assert np.unique(sel.select(X)).size == 5
+
+
+def test_a_strategy_without_a_hook_is_refused_at_fit(data):
+    from skpanda.selectors import BaseQuerySelector
+
+    class NoHook(BaseQuerySelector):
+        pass
+
+    with pytest.raises(TypeError, match=r"NoHook implements neither _score_pool\(.*\) nor "
+                                        r"_select\(.*\); a query strategy must implement one"):
+        NoHook().fit(data[0], data[1])
+    with pytest.raises(NotImplementedError, match="NoHook implements neither"):
+        NoHook()._score_pool(np.arange(2), None, Z_pool=None, groups=None,
+                             random_state=np.random.RandomState(0))
