@@ -198,30 +198,15 @@ def run_experiment(dataset="adult", methods=None, *, seeds=None, budgets=DEFAULT
                 splits[s], s, out=out, key=rep_key, rho=rho, panda_params=panda_params,
                 budget=max(budgets), verbose=progress)
 
-    todo = [(m, s) for m in methods for s in seeds
-            if not cell_path(out, m, s, key(m)).exists()]
-    bars = {m: _bar_total(len(seeds), progress, m, i) for i, m in enumerate(methods)}
-    for m in methods:
-        bars[m].update(len(seeds) - sum(1 for mm, _ in todo if mm == m))
-    tasks = [
-        delayed(run_cell)(m, s, splits[s], budgets, encoder=encoders[s][0], rho=rho,
-                          fal_candidates=fal_candidates, encoder_seconds=encoders[s][1],
-                          dataset=dataset, representation=representation)
-        for m, s in todo
-    ]
-    try:
-        for rows in _run_parallel(tasks, n_jobs):
-            m, s = rows[0]["method"], rows[0]["seed"]
-            write_json_atomic(cell_path(out, m, s, key(m)), rows)
-            bars[m].update(1)
-    except KeyboardInterrupt:
-        done = sum(cell_path(out, m, s, key(m)).exists() for m in methods for s in seeds)
-        print(f"\nInterrupted: {done} finished cells are kept in {out / 'cells'}; rerun the "
-              "same command to resume.", file=sys.stderr)
-        raise
-    finally:
-        for bar in bars.values():
-            bar.close()
+    tasks = {
+        (m, s): delayed(run_cell)(m, s, splits[s], budgets, encoder=encoders[s][0], rho=rho,
+                                  fal_candidates=fal_candidates,
+                                  encoder_seconds=encoders[s][1], dataset=dataset,
+                                  representation=representation)
+        for m in methods for s in seeds if not cell_path(out, m, s, key(m)).exists()
+    }
+    _run_cells(tasks, methods, seeds, lambda m, s: cell_path(out, m, s, key(m)),
+               n_jobs=n_jobs, progress=progress)
 
     df = _read_cells(cells)
     df.to_csv(out / "results.csv", index=False)
@@ -229,6 +214,27 @@ def run_experiment(dataset="adult", methods=None, *, seeds=None, budgets=DEFAULT
     if plot:
         plot_figures(df, out, rho=rho)
     return df
+
+
+def _run_cells(tasks, methods, seeds, path_of, *, n_jobs, progress):
+    """Run the unfinished cells ``{(method, seed): delayed call}``; write each as it ends."""
+    bars = {m: _bar_total(len(seeds), progress, m, i) for i, m in enumerate(methods)}
+    for m in methods:
+        bars[m].update(len(seeds) - sum(1 for mm, _ in tasks if mm == m))
+    try:
+        for rows in _run_parallel(list(tasks.values()), n_jobs):
+            m, s = rows[0]["method"], rows[0]["seed"]
+            write_json_atomic(path_of(m, s), rows)
+            bars[m].update(1)
+    except KeyboardInterrupt:
+        done = sum(path_of(m, s).exists() for m in methods for s in seeds)
+        folder = path_of(methods[0], seeds[0]).parent
+        print(f"\nInterrupted: {done} finished cells are kept in {folder}; rerun the "
+              "same command to resume.", file=sys.stderr)
+        raise
+    finally:
+        for bar in bars.values():
+            bar.close()
 
 
 def load_results(out):
