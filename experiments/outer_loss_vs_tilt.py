@@ -1,4 +1,4 @@
-import warnings, numpy as np, torch
+import argparse, os, warnings, numpy as np, torch
 warnings.filterwarnings("ignore")
 import torch.nn.functional as F
 from sklearn.linear_model import LogisticRegression
@@ -7,9 +7,12 @@ from skpanda.metrics import demographic_parity
 from skpanda.panda._nn.inner import activelearn_sim, predict_logits
 from skpanda.panda._nn.disparity import get_torch_constraint
 torch.set_num_threads(1); dp=get_torch_constraint("dp")
+ap = argparse.ArgumentParser()
+ap.add_argument("--out", default="exp", help="folder of cache_representation.py's z{seed}.npz")
+args = ap.parse_args()
 res={}
 for seed in (0,1,2):
-    d=np.load(f"/tmp/exp/z{seed}.npz"); Z0,y0,g0=d["Z0"],d["y0"],d["g0"]
+    d=np.load(os.path.join(args.out, f"z{seed}.npz")); Z0,y0,g0=d["Z0"],d["y0"],d["g0"]
     h0=LogisticRegression(max_iter=1000).fit(Z0,y0); l0=h0.decision_function(Z0)
     init=torch.tensor(np.r_[h0.coef_[0],h0.intercept_])
     for r in range(6):

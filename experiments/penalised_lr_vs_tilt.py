@@ -1,4 +1,4 @@
-import warnings, numpy as np, torch, itertools, sys
+import argparse, os, warnings, numpy as np, torch, itertools, sys
 warnings.filterwarnings("ignore")
 import torch.nn.functional as F
 from sklearn.linear_model import LogisticRegression
@@ -8,9 +8,12 @@ from skpanda.panda._nn.disparity import get_torch_constraint
 from skpanda.panda._nn.inner import activelearn_sim
 torch.set_num_threads(1)
 dp=get_torch_constraint("demographic_parity")
+ap = argparse.ArgumentParser()
+ap.add_argument("--out", default="exp", help="folder of cache_representation.py's z{seed}.npz")
+args = ap.parse_args()
 res={}
 for seed in (0,1,2):
-    d=np.load(f"/tmp/exp/z{seed}.npz")
+    d=np.load(os.path.join(args.out, f"z{seed}.npz"))
     Z0,y0,g0,Zp,yp,gp,Zt,yt,gt=[d[k] for k in "Z0 y0 g0 Zp yp gp Zt yt gt".split()]
     h0=LogisticRegression(max_iter=1000).fit(Z0,y0); lp=h0.decision_function(Zp)
     init=torch.tensor(np.r_[h0.coef_[0],h0.intercept_])

@@ -18,11 +18,18 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__
-from .simulation._protocol import DATASETS, METHODS
+import joblib
+import pandas as pd
 
-FIT_METHODS = ("panda", "random", "margin", "entropy", "group_random", "fal", "fairlearn",
-               "fairlearn_al")
+from . import __version__
+from .datasets import make_preprocessor
+from .panda import PandaQuerySelector
+from .pipeline import SelectionPipeline, make_selection_pipeline
+from .selectors import get_selector_spec, make_selector
+from .simulation import DATASETS, METHODS, run_experiment, summary_table
+
+#: Methods ``skpanda fit`` accepts: every registered one (PANDA registers on import).
+FIT_METHODS = METHODS
 MODEL_META = "skpanda-model.json"
 MODEL_FORMAT = "skpanda-selection-model"
 
@@ -102,8 +109,6 @@ def build_parser():
 
 def read_csv(path, what):
     """Read a CSV or raise a one-line :class:`CLIError`."""
-    import pandas as pd
-
     path = Path(path)
     if not path.is_file():
         raise CLIError(f"{what} file {str(path)!r} does not exist.")
@@ -138,23 +143,12 @@ def _check_target(y, name):
 
 def fit_model(df, args):
     """Fit ``make_preprocessor`` + the selector of ``args.method`` on a labeled frame."""
-    from .datasets import make_preprocessor
-    from .pipeline import make_selection_pipeline
-
     dropped = {args.target, *args.drop} | ({args.sensitive} if args.exclude_sensitive else set())
     features = [c for c in df.columns if c not in dropped]
     if not features:
         raise CLIError(f"--data {args.data!r} has no feature column left besides the target.")
-    if args.method == "panda":
-        from .panda import PandaQuerySelector
-
-        selector = PandaQuerySelector(rho=args.rho, constraint=args.constraint,
-                                      random_state=args.random_state)
-    else:
-        from .simulation._protocol import make_selector
-
-        selector = make_selector(args.method, rho=args.rho, constraint=args.constraint,
-                                 random_state=args.random_state)
+    selector = make_selector(args.method, rho=args.rho, constraint=args.constraint,
+                             random_state=args.random_state)
     selector.set_params(budget=args.budget, **dict(args.param))
     X = df[features]
     pipe = make_selection_pipeline(make_preprocessor(X), selector)
@@ -164,14 +158,12 @@ def fit_model(df, args):
     meta = {"format": MODEL_FORMAT, "format_version": 1, "skpanda_version": __version__,
             "method": args.method, "target": args.target, "sensitive": args.sensitive,
             "features": features, "classes": [str(c) for c in selector.classes_],
-            "needs_pool_groups": bool(getattr(selector, "_needs_pool_groups", False))}
+            "needs_pool_groups": get_selector_spec(args.method).needs_pool_groups}
     return pipe, meta
 
 
 def save_model(pipe, meta, folder):
     """Write a model folder: JSON metadata, the pipeline (PANDA: its own safe file)."""
-    import joblib
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     if meta["method"] == "panda":
@@ -184,8 +176,6 @@ def save_model(pipe, meta, folder):
 
 def load_model(folder):
     """Read a model folder written by :func:`save_model`; one-line errors."""
-    import joblib
-
     folder = Path(folder)
     try:
         meta = json.loads((folder / MODEL_META).read_text())
@@ -196,9 +186,6 @@ def load_model(folder):
                        "`skpanda fit` (no readable skpanda-model.json).") from None
     try:
         if meta["method"] == "panda":
-            from .panda import PandaQuerySelector
-            from .pipeline import SelectionPipeline
-
             pre = joblib.load(folder / "preprocessor.joblib")
             panda = PandaQuerySelector.load(folder)
             return SelectionPipeline([*pre.steps, ("pandaqueryselector", panda)]), meta
@@ -211,9 +198,6 @@ def load_model(folder):
 
 def cmd_reproduce(args):
     """``skpanda reproduce``: run the experiment, print the table and the files."""
-    from .simulation._figures import summary_table
-    from .simulation._harness import run_experiment
-
     tic = time.perf_counter()
     df = run_experiment(
         args.dataset, args.methods, seeds=args.seeds, budgets=args.budgets, rho=args.rho,
@@ -245,8 +229,6 @@ def cmd_fit(args):
 
 def cmd_select(args):
     """``skpanda select``: rows of the pool to label, in query order."""
-    import pandas as pd
-
     pipe, meta = load_model(args.model)
     pool = read_csv(args.pool, "--pool")
     _require_columns(pool, meta["features"], f"--pool {args.pool!r}")

@@ -56,3 +56,11 @@ def test_fill_doc_substitutes_shared_text():
 
     assert "Bound on the disparity" in Demo.__doc__
     assert "{rho}" not in Demo.__doc__
+
+
+@pytest.mark.parametrize("name,obj", list(_public_objects()))
+def test_shared_text_is_filled_one_way(name, obj):
+    """fill_doc substitutes by name and leaves no doubled ``{{`` of str.format behind."""
+    doc = inspect.getdoc(obj)
+    assert "{{" not in doc and "{selector_parameters}" not in doc
+    assert "{fitted_attributes}" not in doc

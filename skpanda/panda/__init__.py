@@ -3,9 +3,13 @@
 :class:`PandaQuerySelector` is the scikit-learn estimator; the torch modules
 (encoder, set-Transformer policy, Gumbel-top-k, differentiable disparities,
 ACTIVELEARNSIM, forward/proximal steps) live in :mod:`skpanda.panda._nn` and are
-imported only when a PANDA selector is fitted, used or loaded.
+imported only when a PANDA selector is fitted, used or loaded. Importing this
+package registers the method ``"panda"`` with :func:`skpanda.selectors.register_selector`.
 """
 
+from ..selectors import register_selector
 from ._selector import PandaQuerySelector
+
+register_selector("panda", PandaQuerySelector, label="PANDA", parity_aware=True)
 
 __all__ = ["PandaQuerySelector"]

@@ -2,6 +2,7 @@
 
 import warnings
 from abc import ABCMeta
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -15,6 +16,10 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
 
+from .._compat import HasMethods, Interval, StrOptions, _fit_context
+from .._splits import stratify_key
+from ..metrics import disparity, get_constraint
+from ._loop import QueryState, active_learning_loop
 from ._utils import (
     check_budget,
     default_estimator,
@@ -41,18 +46,21 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
 
     A query selector learns from a labeled dataset D0 (``fit``) and answers
     "which rows of this unlabeled pool should be labeled next" (``select``).
-    The public verbs are implemented here once; a strategy implements one hook:
+    The public verbs are implemented here once; a strategy implements one of
+    two hooks (``fit`` raises a ``TypeError`` naming both when it has neither):
 
     - ``_score_pool(candidates, state, *, Z_pool, groups, random_state)``:
       a score per candidate pool row, higher = label first. Strategies with
       ``_sequential = True`` run the real active-learning loop of
-      :func:`skpanda.simulation.active_learning_loop` when ``select`` gets an
+      :func:`~skpanda.selectors._loop.active_learning_loop` when ``select`` gets an
       ``oracle``; otherwise one batch is taken from the scores of h^0.
     - ``_select(Z_pool, budget, *, groups, oracle, random_state)``: the whole
       batch at once (PANDA).
 
     The constructor takes the parameters every strategy shares; a strategy
-    with more parameters writes its own keyword-only ``__init__``.
+    with more parameters writes its own keyword-only ``__init__`` and extends
+    ``_parameter_constraints`` (scikit-learn's declaration, checked by
+    ``fit`` before any work; the error names the parameter).
     Optionally ``_fit(Z, y, groups)`` for what it learns from D0, and
     ``_fit_encoder(X, y, groups)`` for a strategy that learns its own
     representation (PANDA pretrains its Transformer encoder there, so that
@@ -70,6 +78,16 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
 
     _sequential = False
     _needs_pool_groups = False
+
+    _parameter_constraints = {
+        "budget": [Interval(Integral, 1, None, closed="left")],
+        "estimator": [HasMethods(["fit"]), None],
+        "encoder": [HasMethods(["transform"]), None],
+        "sensitive_feature": [str, Integral, None],
+        "warm_start": [StrOptions({"representation", "data"}), "boolean"],
+        "query_batch_size": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
 
     def __init__(self, *, budget=400, estimator=None, encoder=None,
                  sensitive_feature=None, warm_start="representation",
@@ -93,6 +111,7 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         return tags
 
     # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, *, sensitive_features=None):
         """Learn from the pre-existing labeled dataset D0.
 
@@ -110,6 +129,7 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         -------
         self : object
         """
+        self._check_hooks()
         self._check_params()
         X, groups = split_sensitive_column(self, X, sensitive_features, "sensitive_features")
         if y is None:
@@ -142,6 +162,39 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
 
     def _fit(self, Z, y, groups):
         """Hook: learn strategy state from D0 in the shared representation."""
+
+    def _score_pool(self, candidates, state, *, Z_pool, groups, random_state):
+        """Hook: a score per candidate pool row, higher = label first.
+
+        Parameters
+        ----------
+        candidates : ndarray of int
+            Pool positions still unlabeled.
+        state : QueryState or None
+            The current query model (``None`` for non-sequential strategies).
+        Z_pool : array
+            The whole pool, in the shared representation.
+        groups : ndarray or None
+            Groups of the pool rows.
+        random_state : numpy.random.RandomState
+
+        Returns
+        -------
+        scores : ndarray of shape (len(candidates),)
+        """
+        raise NotImplementedError(self._missing_hook_message())
+
+    def _check_hooks(self):
+        """A strategy must implement ``_score_pool`` or ``_select``."""
+        if not hasattr(self, "_select") and (
+                type(self)._score_pool is BaseQuerySelector._score_pool):
+            raise TypeError(self._missing_hook_message())
+
+    def _missing_hook_message(self):
+        return (f"{type(self).__name__} implements neither _score_pool(candidates, state, *, "
+                "Z_pool, groups, random_state) (a score per pool row) nor _select(Z_pool, "
+                "budget, *, groups, oracle, random_state) (the whole batch); a query "
+                "strategy must implement one of them.")
 
     # --------------------------------------------------------------- select
     def select(self, X_pool, budget=None, *, sensitive_features=None, oracle=None):
@@ -202,8 +255,6 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         return np.asarray(positions, dtype=np.intp)
 
     def _run_loop(self, Z_pool, budget, groups, oracle, rng):
-        from ..simulation._loop import active_learning_loop
-
         ask = self._wrap_oracle(oracle)
         pool_groups = groups if groups is not None else np.zeros(Z_pool.shape[0], np.intp)
 
@@ -221,8 +272,6 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         )
 
     def _initial_state(self):
-        from ..simulation._loop import QueryState
-
         template = query_template(self.estimator)
         if self.estimator is None or template is self.estimator:
             model = self.estimator_  # h^0 itself scores the pool
@@ -235,8 +284,6 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
 
     def _refit_state(self, Z_sel, y_sel, g_sel, labeled):
         """h^b of the loop: the query model on D0 ∪ selection, or the selection."""
-        from ..simulation._loop import QueryState
-
         if self._trains_on_d0():
             Z, y, g = self._with_d0(Z_sel, y_sel, g_sel)
         elif np.unique(y_sel).size < 2:
@@ -313,7 +360,7 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         rng = check_random_state(self.random_state)
         idx_pool, idx_val = train_test_split(
             np.arange(y.shape[0]), test_size=0.5, random_state=rng,
-            stratify=y if np.unique(y, return_counts=True)[1].min() >= 2 else None,
+            stratify=stratify_key(y, min_count=2),
         )
         X_pool, y_pool, g_pool = _take(X_in, idx_pool), y[idx_pool], groups[idx_pool]
         chosen = self.select(
@@ -328,8 +375,6 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         rho = getattr(self, "rho", None)
         if rho is None:
             return float(f1)
-        from ..metrics import disparity
-
         g_val = groups[idx_val]
         if np.unique(g_val).size < 2:  # one group: no disparity to penalise
             return float(f1)
@@ -370,21 +415,17 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
 
     # -------------------------------------------------------------- helpers
     def _check_params(self):
-        ws = self.warm_start
-        if not (isinstance(ws, (bool, str)) and ws in _WARM_STARTS):
-            raise ValueError(
-                "warm_start must be 'representation' (train on the selected rows; alias "
-                f"False) or 'data' (D0 and the selected rows; alias True), got {self.warm_start!r}."
-            )
-        qbs = self.query_batch_size
-        if isinstance(qbs, bool) or not isinstance(qbs, (int, np.integer)) or qbs < 1:
-            raise ValueError(f"query_batch_size must be a positive integer, got {qbs!r}.")
+        """Checks ``_parameter_constraints`` cannot state (run by ``fit`` after them).
+
+        ``rho`` (a positive bound) and ``constraint`` (a name, alias or fairlearn
+        moment, see :func:`skpanda.metrics.constraint_name`) for the strategies
+        that have them; subclasses extend this and call ``super()``.
+        """
         rho = getattr(self, "rho", None)
-        if rho is not None and not (isinstance(rho, (int, float)) and rho > 0):
+        if rho is not None and not (isinstance(rho, Real) and not isinstance(rho, bool)
+                                    and rho > 0):
             raise ValueError(f"rho must be a positive number (a disparity bound), got {rho!r}.")
         if hasattr(self, "constraint"):
-            from ..metrics import get_constraint
-
             get_constraint(self.constraint)
 
     def _trains_on_d0(self):

@@ -1,15 +1,19 @@
 """Fair active learning (Anahideh, Asudeh & Thirumuruganathan 2022)."""
 
-import numbers
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import expit
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_random_state
 
+from .._compat import HasMethods, Interval, RealNotInt, StrOptions
 from .._docstrings import fill_doc
+from .._splits import stratify_key
+from ..metrics import constraint_name
 from ._base import BaseQuerySelector
+from ._loop import QueryState
 from ._newton import lr_problem, refit_with_one_row, with_intercept
 from ._utils import (
     fit_classifier,
@@ -18,9 +22,6 @@ from ._utils import (
     query_template,
     stack_rows,
 )
-
-_MODES = ("exact", "approx")
-_DISPARITY_ON = ("labels", "proba")
 
 
 @fill_doc
@@ -31,16 +32,16 @@ class FairActiveLearningQuerySelector(BaseQuerySelector):
     candidate pool row ``x`` gets
 
     .. math::
-        s(x) = \\alpha \\, \\widetilde{{H}}(x) + (1 - \\alpha) \\, \\widetilde{{R}}(x),
+        s(x) = \\alpha \\, \\widetilde{H}(x) + (1 - \\alpha) \\, \\widetilde{R}(x),
 
     where :math:`H(x) = -\\sum_y P_h(y|x) \\log P_h(y|x)` is the entropy of the
     current query model h, and :math:`R(x)` the expected reduction in disparity
     when ``x`` is labeled,
 
     .. math::
-        R(x) = \\Delta(h) - \\sum_{{y \\in \\{{0, 1\\}}}} P_h(y|x) \\, \\Delta(h_{{+(x, y)}}),
+        R(x) = \\Delta(h) - \\sum_{y \\in \\{0, 1\\}} P_h(y|x) \\, \\Delta(h_{+(x, y)}),
 
-    with :math:`h_{{+(x, y)}}` the query model refitted on its training set plus
+    with :math:`h_{+(x, y)}` the query model refitted on its training set plus
     ``(x, y)`` and :math:`\\Delta` the ``constraint`` disparity measured on a
     *check set* held out of D0. A tilde is min-max normalisation to [0, 1] over
     the scored candidates (a constant term becomes 0). The row with the highest
@@ -63,8 +64,8 @@ class FairActiveLearningQuerySelector(BaseQuerySelector):
         ``None`` scores every pool row. An int ``m`` scores only the ``m``
         highest-entropy rows (the nested variant of the FAL paper); the others
         get ``-inf``.
-    mode : {{"exact", "approx"}}, default="exact"
-        How the refitted models :math:`h_{{+(x, y)}}` are obtained when the query
+    mode : {"exact", "approx"}, default="exact"
+        How the refitted models :math:`h_{+(x, y)}` are obtained when the query
         model is a plain binary ``LogisticRegression`` (l2, no class weights,
         not ``liblinear``): ``"exact"`` solves every refit to optimality with
         vectorised Newton steps started at the current fit (same model as a
@@ -77,7 +78,7 @@ class FairActiveLearningQuerySelector(BaseQuerySelector):
         and seeded by ``random_state``, to measure :math:`\\Delta`. The query
         model is trained on the rest of D0; the downstream ``estimator_`` still
         sees all of D0.
-    disparity_on : {{"labels", "proba"}}, default="labels"
+    disparity_on : {"labels", "proba"}, default="labels"
         ``"labels"`` (the definition): :math:`\\Delta` of the hard predictions
         of the refitted model (a score of exactly 0 predicts class 0).
         ``"proba"``: of its predicted probabilities, which moves smoothly with
@@ -140,6 +141,17 @@ class FairActiveLearningQuerySelector(BaseQuerySelector):
 
     _sequential = True
 
+    _parameter_constraints = {
+        **BaseQuerySelector._parameter_constraints,
+        "alpha": [Interval(Real, 0, 1, closed="both")],
+        "constraint": [str, HasMethods(["load_data", "gamma"])],
+        "n_candidates": [Interval(Integral, 1, None, closed="left"), None],
+        "mode": [StrOptions({"exact", "approx"})],
+        "check_size": [Interval(RealNotInt, 0, 1, closed="neither"),
+                       Interval(Integral, 1, None, closed="left")],
+        "disparity_on": [StrOptions({"labels", "proba"})],
+    }
+
     def __init__(self, *, budget=400, alpha=0.6, constraint="demographic_parity",
                  estimator=None, encoder=None, sensitive_feature=None,
                  warm_start="representation", query_batch_size=1, n_candidates=None,
@@ -158,35 +170,10 @@ class FairActiveLearningQuerySelector(BaseQuerySelector):
         self.disparity_on = disparity_on
         self.random_state = random_state
 
-    # ------------------------------------------------------------ params
-    def _check_params(self):
-        super()._check_params()
-        a = self.alpha
-        if isinstance(a, bool) or not isinstance(a, numbers.Real) or not 0 <= a <= 1:
-            raise ValueError(f"alpha must be a number in [0, 1] (weight of the entropy "
-                             f"term), got {a!r}.")
-        if self.mode not in _MODES:
-            raise ValueError(f"mode must be one of {_MODES}, got {self.mode!r}.")
-        if self.disparity_on not in _DISPARITY_ON:
-            raise ValueError(f"disparity_on must be one of {_DISPARITY_ON}, got "
-                             f"{self.disparity_on!r}.")
-        m = self.n_candidates
-        if m is not None and (isinstance(m, bool) or not isinstance(m, numbers.Integral)
-                              or m <= 0):
-            raise ValueError(f"n_candidates must be None (score every pool row) or a "
-                             f"positive integer, got {m!r}.")
-        c = self.check_size
-        ok_int = isinstance(c, numbers.Integral) and not isinstance(c, bool) and c >= 1
-        ok_float = isinstance(c, float) and 0 < c < 1
-        if not (ok_int or ok_float):
-            raise ValueError(f"check_size must be a fraction in (0, 1) or a positive number "
-                             f"of D0 rows, got {c!r}.")
-
     # --------------------------------------------------------------- fit
     def _fit(self, Z, y, groups):
         rows = np.arange(y.shape[0])
-        cells = 2 * np.unique(groups, return_inverse=True)[1].ravel() + y
-        strata = cells if np.unique(cells, return_counts=True)[1].min() >= 2 else y
+        strata = stratify_key(y, groups, min_count=2)
         try:
             train, check = train_test_split(rows, test_size=self.check_size, stratify=strata,
                                             random_state=check_random_state(self.random_state))
@@ -207,8 +194,6 @@ class FairActiveLearningQuerySelector(BaseQuerySelector):
                                            y[self.train_indices_], groups[self.train_indices_])
 
     def _initial_state(self):
-        from ..simulation._loop import QueryState
-
         tr = self.train_indices_
         return QueryState(self.query_model_, self.Z_fit_[tr], self.y_fit_[tr],
                           self.groups_fit_[tr], np.empty(0, dtype=np.intp))
@@ -216,8 +201,6 @@ class FairActiveLearningQuerySelector(BaseQuerySelector):
     def _refit_state(self, Z_sel, y_sel, g_sel, labeled):
         if not self._trains_on_d0():
             return super()._refit_state(Z_sel, y_sel, g_sel, labeled)
-        from ..simulation._loop import QueryState
-
         tr = self.train_indices_
         Z = stack_rows(self.Z_fit_[tr], Z_sel)
         y = np.concatenate([self.y_fit_[tr], y_sel])
@@ -260,8 +243,6 @@ class FairActiveLearningQuerySelector(BaseQuerySelector):
         -------
         ndarray of shape (m,)
         """
-        from ..metrics import constraint_name
-
         m = Z_cand.shape[0]
         chk = self.check_indices_
         Z_chk, y_chk, g_chk = self.Z_fit_[chk], self.y_fit_[chk], self.groups_fit_[chk]

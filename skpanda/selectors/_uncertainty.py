@@ -17,7 +17,18 @@ class _UncertaintyQuerySelector(BaseQuerySelector):
         return self._uncertainty(np.clip(p, 0.0, 1.0))
 
 
-_SHARED_DOC = """
+@fill_doc
+class MarginQuerySelector(_UncertaintyQuerySelector):
+    """Select the rows closest to the decision boundary.
+
+    Margin sampling (Roth & Small 2006; paper §3.1 and §4.1): the next row is
+    :math:`x^* = \\arg\\min_{x \\in U} |P(y=1 \\mid x) - 1/2|`. With an
+    ``oracle`` the classifier is refitted after every ``query_batch_size``
+    labels; without one the batch comes from h^0. With
+    ``estimator=ExponentiatedGradient(...)`` this is the paper's
+    "Fairlearn+AL" baseline: the margin of the unconstrained base learner picks
+    the rows, fairlearn trains the final classifier.
+
     Parameters
     ----------
     {selector_parameters}
@@ -25,21 +36,7 @@ _SHARED_DOC = """
     Attributes
     ----------
     {fitted_attributes}
-"""
 
-
-@fill_doc
-class MarginQuerySelector(_UncertaintyQuerySelector):
-    __doc__ = """Select the rows closest to the decision boundary.
-
-    Margin sampling (Roth & Small 2006; paper §3.1 and §4.1): the next row is
-    :math:`x^* = \\arg\\min_{{x \\in U}} |P(y=1 \\mid x) - 1/2|`. With an
-    ``oracle`` the classifier is refitted after every ``query_batch_size``
-    labels; without one the batch comes from h^0. With
-    ``estimator=ExponentiatedGradient(...)`` this is the paper's
-    "Fairlearn+AL" baseline: the margin of the unconstrained base learner picks
-    the rows, fairlearn trains the final classifier.
-    {shared}
     References
     ----------
     D. Roth and K. Small. Margin-based active learning for structured output
@@ -55,7 +52,7 @@ class MarginQuerySelector(_UncertaintyQuerySelector):
     >>> pool = np.array([[5.0, 0.0], [0.01, 0.0], [-4.0, 1.0], [0.2, 0.0]])
     >>> sel.select(pool, 2).tolist()
     [1, 3]
-    """.format(shared=_SHARED_DOC)
+    """
 
     @staticmethod
     def _uncertainty(p):
@@ -64,14 +61,22 @@ class MarginQuerySelector(_UncertaintyQuerySelector):
 
 @fill_doc
 class EntropyQuerySelector(_UncertaintyQuerySelector):
-    __doc__ = """Select the rows whose predicted label has the highest entropy.
+    """Select the rows whose predicted label has the highest entropy.
 
     Entropy sampling (Settles 2009; Shannon 1948; paper §4.1):
-    :math:`x^* = \\arg\\max_{{x \\in U}} -\\sum_y P(y \\mid x) \\log P(y \\mid x)`.
+    :math:`x^* = \\arg\\max_{x \\in U} -\\sum_y P(y \\mid x) \\log P(y \\mid x)`.
     For a binary task it ranks rows like margin sampling; the two differ in
     their scores, not their order. With an ``oracle`` the classifier is
     refitted after every ``query_batch_size`` labels.
-    {shared}
+
+    Parameters
+    ----------
+    {selector_parameters}
+
+    Attributes
+    ----------
+    {fitted_attributes}
+
     References
     ----------
     B. Settles. Active learning literature survey. Technical report 1648,
@@ -86,7 +91,7 @@ class EntropyQuerySelector(_UncertaintyQuerySelector):
     >>> sel = EntropyQuerySelector(budget=3, random_state=0).fit(X, y)
     >>> sel.select(np.array([[5.0, 0.0], [0.01, 0.0], [-4.0, 1.0]]), 1).tolist()
     [1]
-    """.format(shared=_SHARED_DOC)
+    """
 
     @staticmethod
     def _uncertainty(p):

@@ -1,14 +1,24 @@
-"""The one active-learning loop and the experiment harness of the paper's §4.
+"""The experiment harness of the paper's §4, and the public experiment API.
 
-:func:`active_learning_loop` is the loop every sequential strategy runs;
-:func:`run_experiment` reproduces the paper's comparison (see also
-:mod:`skpanda.experiments` and ``skpanda reproduce``).
+:func:`run_experiment` runs the comparison of the paper's §4 (every method of
+§4.1 on a shared representation, learning curves over budgets, several seeds)
+and writes a tidy CSV, a Markdown summary and Figures 1 and 2;
+:func:`load_results`, :func:`summary_table` and :func:`plot_figures` work on
+its results. ``skpanda reproduce`` is the same from the command line.
+:func:`active_learning_loop` and :class:`QueryState` live in
+:mod:`skpanda.selectors._loop` and are re-exported here.
+
+Examples
+--------
+>>> from skpanda.simulation import METHODS
+>>> METHODS[:3]
+('random', 'margin', 'entropy')
 """
 
+from ..selectors._loop import QueryState, active_learning_loop
 from ._cells import run_cell
 from ._figures import plot_figures, summary_table
 from ._harness import DEFAULT_BUDGETS, load_results, run_experiment
-from ._loop import QueryState, active_learning_loop
 from ._protocol import (
     DATASETS,
     METHODS,

@@ -18,6 +18,10 @@ import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 from threadpoolctl import threadpool_limits
 
+from ..metrics import demographic_parity, equalized_odds, error_rate_balance
+from ..selectors._utils import predict_labels
+from ._protocol import make_oracle, make_selector
+
 #: Columns of the tidy result table, in order.
 COLUMNS = (
     "dataset", "method", "seed", "budget", "f1", "accuracy", "delta_dp", "delta_eo",
@@ -54,9 +58,6 @@ def _to_builtin(value):
 
 def evaluate(model, Z_test, y_test, g_test, *, random_state):
     """Test F1, accuracy and the three Table-1 disparities of ``model``."""
-    from ..metrics import demographic_parity, equalized_odds, error_rate_balance
-    from ..selectors._utils import predict_labels
-
     y_hat = predict_labels(model, Z_test, random_state=random_state)
     kw = dict(sensitive_features=g_test)
     return {
@@ -100,8 +101,6 @@ def run_cell(method, seed, split, budgets, *, encoder=None, rho=0.04,
     rows : list of dict
         One row per budget with the columns of :data:`COLUMNS`.
     """
-    from ._protocol import make_oracle, make_selector
-
     tic = time.perf_counter()
     if method == "panda":
         if encoder is None:

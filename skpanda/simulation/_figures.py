@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from ._protocol import LABELS, METHODS, PARITY_AWARE
+from ..selectors import get_selector_spec, selector_names
 
 _METRICS = (
     ("f1", "F1"), ("delta_dp", "Δ_DP"), ("delta_eo", "Δ_EO"), ("delta_eb", "Δ_EB"),
@@ -10,8 +10,17 @@ _METRICS = (
 )
 
 
+def _label(method):
+    """Display label from the registry (an unregistered name is its own label)."""
+    return get_selector_spec(method).label if method in selector_names() else method
+
+
+def _parity_aware(method):
+    return method in selector_names() and get_selector_spec(method).parity_aware
+
+
 def _order(methods):
-    known = [m for m in METHODS if m in set(methods)]
+    known = [m for m in selector_names() if m in set(methods)]
     return known + sorted(set(methods) - set(known))
 
 
@@ -64,13 +73,14 @@ def summary_table(df, budget=None):
             if len(sub) > 1:
                 text += f" ± {sub[col].std(ddof=1):.{digits}f}"
             cells.append(text)
-        lines.append("| " + " | ".join([LABELS.get(method, method)] + cells) + " |")
+        lines.append("| " + " | ".join([_label(method)] + cells) + " |")
     return "\n".join(lines)
 
 
 def _style(method):
-    colors = dict(zip(METHODS, [f"C{i}" for i in range(len(METHODS))]))
-    aware = method in PARITY_AWARE
+    names = selector_names()
+    colors = dict(zip(names, [f"C{i}" for i in range(len(names))]))
+    aware = _parity_aware(method)
     return dict(color=colors.get(method, "k"), linestyle="-" if aware else ":",
                 markerfacecolor=colors.get(method, "k") if aware else "white",
                 marker="o" if aware else "s")
@@ -126,10 +136,10 @@ def plot_figures(df, out, *, rho=0.04, budget=None):
     -------
     paths : list of pathlib.Path
     """
-    import matplotlib
+    import matplotlib  # lazy: matplotlib (an optional dependency)
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # lazy: matplotlib
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -150,8 +160,8 @@ def plot_figures(df, out, *, rho=0.04, budget=None):
             ax.errorbar(mean.loc[method, col], mean.loc[method, "f1"],
                         xerr=std.loc[method, col], yerr=std.loc[method, "f1"],
                         fmt=st["marker"], color=st["color"], markerfacecolor=st["markerfacecolor"],
-                        markersize=8, capsize=3, label=LABELS.get(method, method))
-            _annotate(ax, LABELS.get(method, method), mean.loc[method, col],
+                        markersize=8, capsize=3, label=_label(method))
+            _annotate(ax, _label(method), mean.loc[method, col],
                       mean.loc[method, "f1"], placed)
         if col == "delta_dp":
             ax.axvline(rho, color="k", linestyle="--", linewidth=1, label=f"ρ = {rho:g}")
@@ -176,7 +186,7 @@ def plot_figures(df, out, *, rho=0.04, budget=None):
             ax.errorbar(x, m[col], yerr=s[col], color=st["color"],
                         linestyle=st["linestyle"], marker=st["marker"],
                         markerfacecolor=st["markerfacecolor"], capsize=2,
-                        label=LABELS.get(method, method))
+                        label=_label(method))
         ax.set_xlabel("budget B (labels queried)")
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)

@@ -10,12 +10,17 @@ and the figures from those files.
 import json
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
+from tqdm.auto import tqdm
 
+from ..panda import PandaQuerySelector
 from ._cells import COLUMNS, cell_path, fingerprint, run_cell, write_json_atomic
+from ._figures import plot_figures, summary_table
 from ._protocol import check_methods, load_dataset, split_protocol
 
 DEFAULT_BUDGETS = (25, 50, 100, 200, 300, 400)
@@ -46,8 +51,6 @@ def _check_seeds(seeds):
 
 
 def _panda_selector(params, seed, rho, verbose):
-    from ..panda import PandaQuerySelector
-
     selector = PandaQuerySelector(rho=rho, random_state=seed, verbose=verbose)
     return selector.set_params(**params)  # unknown names raise a ValueError
 
@@ -58,8 +61,6 @@ def fit_representation(split, seed, *, out, key, rho, panda_params, budget, verb
     Returns ``(selector, seconds)``: the meta-training time (as recorded when
     it was first fitted; a resumed fit records the time of its last part).
     """
-    from ..panda import PandaQuerySelector
-
     folder = Path(out) / "panda"
     model, meta = folder / f"seed{seed}-{key}.panda", folder / f"seed{seed}-{key}.json"
     if meta.exists():
@@ -98,8 +99,8 @@ def run_experiment(dataset="adult", methods=None, *, seeds=None, budgets=DEFAULT
     dataset : {"adult", "compas", "german", "census_kdd", "synthetic"}, default="adult"
     methods : list of str, default=None
         Subset of ``random, margin, entropy, group_random, fal, fairlearn,
-        fairlearn_al, panda``; ``None`` runs all of them (PANDA only if
-        ``skpanda.panda`` is importable).
+        fairlearn_al, panda`` (the names of
+        :func:`skpanda.selectors.selector_names`); ``None`` runs all of them.
     seeds : int or list of int, default=None
         Number of seeds (``0 .. seeds-1``) or the seeds; ``None`` means 3, or
         1 with ``quick=True``.
@@ -150,7 +151,7 @@ def run_experiment(dataset="adult", methods=None, *, seeds=None, budgets=DEFAULT
     Examples
     --------
     >>> import tempfile
-    >>> from skpanda.experiments import run_experiment
+    >>> from skpanda.simulation import run_experiment
     >>> with tempfile.TemporaryDirectory() as out:
     ...     df = run_experiment("synthetic", ["random", "entropy"], seeds=1,
     ...                         budgets=(10, 20), out=out, progress=False, plot=False,
@@ -158,12 +159,6 @@ def run_experiment(dataset="adult", methods=None, *, seeds=None, budgets=DEFAULT
     >>> df[["method", "budget"]].values.tolist()
     [['random', 10], ['random', 20], ['entropy', 10], ['entropy', 20]]
     """
-    from joblib import delayed
-
-    if methods is None:
-        methods = check_methods(None)
-        if not _panda_available():
-            methods.remove("panda")
     methods = check_methods(methods)
     seeds = _check_seeds((1 if quick else 3) if seeds is None else seeds)
     budgets = _check_budgets(budgets)
@@ -203,39 +198,43 @@ def run_experiment(dataset="adult", methods=None, *, seeds=None, budgets=DEFAULT
                 splits[s], s, out=out, key=rep_key, rho=rho, panda_params=panda_params,
                 budget=max(budgets), verbose=progress)
 
-    todo = [(m, s) for m in methods for s in seeds
-            if not cell_path(out, m, s, key(m)).exists()]
+    tasks = {
+        (m, s): delayed(run_cell)(m, s, splits[s], budgets, encoder=encoders[s][0], rho=rho,
+                                  fal_candidates=fal_candidates,
+                                  encoder_seconds=encoders[s][1], dataset=dataset,
+                                  representation=representation)
+        for m in methods for s in seeds if not cell_path(out, m, s, key(m)).exists()
+    }
+    _run_cells(tasks, methods, seeds, lambda m, s: cell_path(out, m, s, key(m)),
+               n_jobs=n_jobs, progress=progress)
+
+    df = _read_cells(cells)
+    df.to_csv(out / "results.csv", index=False)
+    (out / "summary.md").write_text(summary_table(df) + "\n")
+    if plot:
+        plot_figures(df, out, rho=rho)
+    return df
+
+
+def _run_cells(tasks, methods, seeds, path_of, *, n_jobs, progress):
+    """Run the unfinished cells ``{(method, seed): delayed call}``; write each as it ends."""
     bars = {m: _bar_total(len(seeds), progress, m, i) for i, m in enumerate(methods)}
     for m in methods:
-        bars[m].update(len(seeds) - sum(1 for mm, _ in todo if mm == m))
-    tasks = [
-        delayed(run_cell)(m, s, splits[s], budgets, encoder=encoders[s][0], rho=rho,
-                          fal_candidates=fal_candidates, encoder_seconds=encoders[s][1],
-                          dataset=dataset, representation=representation)
-        for m, s in todo
-    ]
+        bars[m].update(len(seeds) - sum(1 for mm, _ in tasks if mm == m))
     try:
-        for rows in _run_parallel(tasks, n_jobs):
+        for rows in _run_parallel(list(tasks.values()), n_jobs):
             m, s = rows[0]["method"], rows[0]["seed"]
-            write_json_atomic(cell_path(out, m, s, key(m)), rows)
+            write_json_atomic(path_of(m, s), rows)
             bars[m].update(1)
     except KeyboardInterrupt:
-        done = sum(cell_path(out, m, s, key(m)).exists() for m in methods for s in seeds)
-        print(f"\nInterrupted: {done} finished cells are kept in {out / 'cells'}; rerun the "
+        done = sum(path_of(m, s).exists() for m in methods for s in seeds)
+        folder = path_of(methods[0], seeds[0]).parent
+        print(f"\nInterrupted: {done} finished cells are kept in {folder}; rerun the "
               "same command to resume.", file=sys.stderr)
         raise
     finally:
         for bar in bars.values():
             bar.close()
-
-    df = _read_cells(cells)
-    df.to_csv(out / "results.csv", index=False)
-    from ._figures import plot_figures, summary_table
-
-    (out / "summary.md").write_text(summary_table(df) + "\n")
-    if plot:
-        plot_figures(df, out, rho=rho)
-    return df
 
 
 def load_results(out):
@@ -275,8 +274,6 @@ def _read_cells(files):
 
 def _run_parallel(tasks, n_jobs):
     """Results of ``tasks`` as each finishes; all at the end on backends that cannot stream."""
-    from joblib import Parallel
-
     try:
         yield from Parallel(n_jobs=n_jobs, return_as="generator_unordered")(tasks)
     except ValueError as exc:
@@ -291,29 +288,15 @@ def _fit_budgets(budgets, n_pool):
         raise ValueError(f"budgets={budgets} all exceed the pool size ({n_pool}); pass "
                          "smaller budgets or a larger dataset.")
     if len(kept) < len(budgets):
-        import warnings
-
         warnings.warn(f"budgets {[b for b in budgets if b > n_pool]} exceed the pool size "
                       f"({n_pool}) and are dropped.", UserWarning)
     return kept
 
 
-def _panda_available():
-    try:
-        from ..panda import PandaQuerySelector  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _bar(iterable, enabled, desc):
-    from tqdm.auto import tqdm
-
     return tqdm(iterable, desc=desc, disable=not enabled, leave=False)
 
 
 def _bar_total(total, enabled, desc, position):
-    from tqdm.auto import tqdm
-
     return tqdm(total=total, desc=f"{desc:>13}", unit="seed", disable=not enabled,
                 position=position, leave=True)

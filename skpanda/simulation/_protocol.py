@@ -4,7 +4,9 @@ One seed of an experiment is a :class:`ProtocolSplit`: the data shuffled with
 the seed, split 50/50 into meta-train D0 and meta-test, and meta-test split
 50/50 into the unlabeled pool and the test set, every split stratified by
 label × group. Methods are built by :func:`make_selector` from the names used
-in result files and on the command line.
+in result files and on the command line; names, labels and flags come from the
+one registry, :mod:`skpanda.selectors._registry` (importing :mod:`skpanda.panda`
+here registers ``"panda"``).
 """
 
 from dataclasses import dataclass
@@ -12,40 +14,40 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-#: Method names, in the order of the paper's §4.1.
-METHODS = (
-    "random", "margin", "entropy", "group_random", "fal", "fairlearn",
-    "fairlearn_al", "panda",
-)
+from .. import datasets
+from .._splits import stratify_key
+from ..panda import PandaQuerySelector  # noqa: F401  (registers "panda")
+from ..selectors import get_selector_spec, selector_names
+from ..selectors import make_selector as _make_registered
+from ..selectors._registry import fairlearn_estimator  # noqa: F401  (old home)
+
+#: Method names, in the order of the paper's §4.1 (the registry's order).
+METHODS = selector_names()
 
 #: Methods that look at groups or parity (drawn with solid lines/filled markers).
-PARITY_AWARE = frozenset({"group_random", "fal", "fairlearn", "fairlearn_al", "panda"})
+PARITY_AWARE = frozenset(m for m in METHODS if get_selector_spec(m).parity_aware)
 
 #: Sequential methods: they query labels one at a time through the oracle.
-SEQUENTIAL = frozenset({"margin", "entropy", "fal", "fairlearn_al"})
+SEQUENTIAL = frozenset(m for m in METHODS if get_selector_spec(m).sequential)
 
 DATASETS = ("adult", "compas", "german", "census_kdd", "synthetic")
 
 #: Labels used in tables and figures.
-LABELS = {
-    "random": "Random", "margin": "Margin", "entropy": "Entropy",
-    "group_random": "Group-aware random", "fal": "FAL", "fairlearn": "Fairlearn",
-    "fairlearn_al": "Fairlearn+AL", "panda": "PANDA",
-}
+LABELS = {m: get_selector_spec(m).label for m in METHODS}
 
 
 def check_methods(methods):
-    """Validate method names; ``None`` means every method of :data:`METHODS`."""
+    """Validate method names; ``None`` means every registered method."""
     if methods is None:
-        return list(METHODS)
+        return list(selector_names())
     if isinstance(methods, str):
         methods = [m.strip() for m in methods.split(",") if m.strip()]
     methods = list(dict.fromkeys(methods))
-    unknown = [m for m in methods if m not in METHODS]
+    unknown = [m for m in methods if m not in selector_names()]
     if unknown or not methods:
         raise ValueError(
             f"methods={methods!r} holds unknown or no method names {unknown}; "
-            f"choose among {list(METHODS)}."
+            f"choose among {list(selector_names())}."
         )
     return methods
 
@@ -69,8 +71,6 @@ def load_dataset(name, **params):
     y : ndarray of 0/1
     groups : ndarray
     """
-    from .. import datasets
-
     if name == "synthetic":
         params = {"n_samples": 20000, "random_state": 0, **params}
         X, y, groups = datasets.make_biased_classification(return_X_y=True, **params)
@@ -101,10 +101,7 @@ class ProtocolSplit:
 
 
 def _stratify_key(y, groups):
-    _, g = np.unique(groups, return_inverse=True)
-    key = np.asarray(y).astype(np.int64) * (g.max() + 1) + g
-    _, counts = np.unique(key, return_counts=True)
-    return key if counts.min() >= 4 else np.asarray(y)
+    return stratify_key(y, groups, min_count=4, label_major=True)
 
 
 def split_protocol(X, y, groups, *, random_state):
@@ -137,8 +134,6 @@ def split_protocol(X, y, groups, *, random_state):
     >>> len(s.y_train), len(s.y_pool), len(s.y_test)
     (200, 100, 100)
     """
-    from ..datasets import make_preprocessor
-
     y = np.asarray(y)
     groups = np.unique(np.asarray(groups), return_inverse=True)[1].ravel()
     idx = np.arange(y.shape[0])
@@ -154,7 +149,7 @@ def split_protocol(X, y, groups, *, random_state):
     def take(rows):
         return X.iloc[rows] if hasattr(X, "iloc") else np.asarray(X)[rows]
 
-    prep = make_preprocessor(take(train)).fit(take(train))
+    prep = datasets.make_preprocessor(take(train)).fit(take(train))
 
     def encode(rows):
         return np.ascontiguousarray(prep.transform(take(rows)), dtype=float)
@@ -166,25 +161,11 @@ def split_protocol(X, y, groups, *, random_state):
     )
 
 
-def fairlearn_estimator(rho, constraint="demographic_parity"):
-    """``ExponentiatedGradient(LogisticRegression, <constraint> <= rho)``.
-
-    The inner LogisticRegression uses liblinear (3-7x faster than lbfgs for
-    fairlearn's reweighted refits; the same L2-regularised objective up to
-    the intercept penalty).
-    """
-    from fairlearn.reductions import ExponentiatedGradient
-    from sklearn.linear_model import LogisticRegression
-
-    from ..metrics import to_fairlearn_moment
-
-    moment = to_fairlearn_moment(constraint, rho)
-    return ExponentiatedGradient(LogisticRegression(solver="liblinear"), moment)
-
-
 def make_selector(method, *, encoder=None, rho=0.04, constraint="demographic_parity",
                   random_state=None, fal_candidates=100):
-    """Build the query selector of one method name (see :data:`METHODS`).
+    """Build the query selector of one method name for the harness.
+
+    :func:`skpanda.selectors.make_selector` with the harness's FAL setting.
 
     Parameters
     ----------
@@ -209,28 +190,14 @@ def make_selector(method, *, encoder=None, rho=0.04, constraint="demographic_par
     selector : BaseQuerySelector
         Unfitted.
     """
-    from .. import selectors
-
-    common = dict(encoder=encoder, random_state=random_state)
-    if method == "random":
-        return selectors.RandomQuerySelector(**common)
-    if method == "margin":
-        return selectors.MarginQuerySelector(**common)
-    if method == "entropy":
-        return selectors.EntropyQuerySelector(**common)
-    if method == "group_random":
-        return selectors.GroupRandomQuerySelector(**common)
+    if method == "panda":  # fitted once per seed in the harness, shared as representation
+        raise ValueError("method='panda' has no selector factory here: the harness fits "
+                         "PANDA once per seed and passes it as encoder=.")
+    selector = _make_registered(method, encoder=encoder, rho=rho, constraint=constraint,
+                                random_state=random_state)
     if method == "fal":
-        return selectors.FairActiveLearningQuerySelector(
-            alpha=0.6, n_candidates=fal_candidates, constraint=constraint, **common
-        )
-    if method == "fairlearn":
-        return selectors.RandomQuerySelector(estimator=fairlearn_estimator(rho, constraint),
-                                              **common)
-    if method == "fairlearn_al":
-        return selectors.MarginQuerySelector(estimator=fairlearn_estimator(rho, constraint),
-                                             **common)
-    raise ValueError(f"method={method!r} has no selector factory; choose among {list(METHODS)}.")
+        selector.set_params(n_candidates=fal_candidates)
+    return selector
 
 
 def make_oracle(y_pool):

@@ -132,9 +132,14 @@ def test_group_random_needs_pool_groups(data):
 
 
 @pytest.mark.parametrize("param, value, match", [
-    ("warm_start", "both", "warm_start must be .representation."),
-    ("query_batch_size", 0, "query_batch_size must be a positive integer"),
-    ("query_batch_size", 1.5, "query_batch_size must be a positive integer"),
+    ("warm_start", "both", "'warm_start' parameter of MarginQuerySelector must be .*"
+                           "'representation'"),
+    ("query_batch_size", 0, "'query_batch_size' parameter of MarginQuerySelector must be "
+                            "an int in the range \\[1, inf\\)"),
+    ("query_batch_size", 1.5, "'query_batch_size' parameter .* must be an int"),
+    ("budget", 0, "'budget' parameter of MarginQuerySelector must be an int"),
+    ("estimator", "lr", "'estimator' parameter .* must be an object implementing 'fit'"),
+    ("random_state", "seed", "'random_state' parameter"),
 ])
 def test_bad_constructor_parameters_raise_at_fit(data, param, value, match):
     with pytest.raises(ValueError, match=match):
@@ -179,3 +184,17 @@ def test_random_selection_needs_no_probabilistic_estimator():
     for estimator in (LinearSVC(), NoScores(random_state=0)):
         sel = RandomQuerySelector(budget=5, estimator=estimator, random_state=0).fit(X, y)
         assert np.unique(sel.select(X)).size == 5
+
+
+def test_a_strategy_without_a_hook_is_refused_at_fit(data):
+    from skpanda.selectors import BaseQuerySelector
+
+    class NoHook(BaseQuerySelector):
+        pass
+
+    with pytest.raises(TypeError, match=r"NoHook implements neither _score_pool\(.*\) nor "
+                                        r"_select\(.*\); a query strategy must implement one"):
+        NoHook().fit(data[0], data[1])
+    with pytest.raises(NotImplementedError, match="NoHook implements neither"):
+        NoHook()._score_pool(np.arange(2), None, Z_pool=None, groups=None,
+                             random_state=np.random.RandomState(0))

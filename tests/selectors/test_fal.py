@@ -240,13 +240,16 @@ def test_check_set_is_held_out_of_the_query_model():
 
 
 @pytest.mark.parametrize("params, match", [
-    ({"alpha": 1.5}, "alpha must be a number in \\[0, 1\\]"),
-    ({"alpha": -0.1}, "alpha must be a number in \\[0, 1\\]"),
-    ({"mode": "fast"}, "mode must be one of"),
-    ({"n_candidates": 0}, "n_candidates must be None .* or a positive integer"),
-    ({"n_candidates": -3}, "n_candidates must be None"),
-    ({"check_size": 1.0}, "check_size must be a fraction in \\(0, 1\\)"),
-    ({"disparity_on": "scores"}, "disparity_on must be one of"),
+    ({"alpha": 1.5}, "'alpha' parameter of FairActiveLearningQuerySelector must be a float "
+                     "in the range \\[0.0, 1.0\\]"),
+    ({"alpha": -0.1}, "'alpha' parameter .* must be a float in the range \\[0.0, 1.0\\]"),
+    ({"mode": "fast"}, "'mode' parameter .* must be a str among .*'exact'"),
+    ({"n_candidates": 0}, "'n_candidates' parameter .* must be an int in the range "
+                          "\\[1, inf\\) or None"),
+    ({"n_candidates": -3}, "'n_candidates' parameter"),
+    ({"check_size": 1.0}, "'check_size' parameter .* must be a float in the range "
+                          "\\(0.0, 1.0\\)"),
+    ({"disparity_on": "scores"}, "'disparity_on' parameter .* must be a str among"),
     ({"constraint": "parity"}, "constraint="),
 ])
 def test_bad_params_raise(params, match):

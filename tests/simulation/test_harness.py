@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from skpanda import experiments
+from skpanda import simulation as experiments  # the merged public experiment API
 from skpanda.simulation import _harness
 from skpanda.simulation._cells import COLUMNS
 from skpanda.simulation._figures import plot_figures, summary_table

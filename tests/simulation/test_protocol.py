@@ -138,7 +138,7 @@ def test_load_dataset_synthetic_and_unknown():
 
 @pytest.mark.parametrize("module", ["skpanda.simulation._protocol", "skpanda.simulation._cells",
                                     "skpanda.simulation._harness", "skpanda.simulation._figures",
-                                    "skpanda.experiments"])
+                                    "skpanda.simulation"])
 def test_docstring_examples_run(module):
     import doctest
     import importlib

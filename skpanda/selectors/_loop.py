@@ -1,15 +1,18 @@
 """The one active-learning loop of skpanda (paper §3.1).
 
 Every sequential strategy (margin, entropy, FAL, fairlearn+AL) runs through
-:func:`active_learning_loop`; the experiment harness and ``select(...,
-oracle=...)`` both call it. Strategies only answer "how good is each pool row to
-label next" through a scoring function.
+:func:`active_learning_loop`; ``select(..., oracle=...)`` calls it, and so does
+the experiment harness (through ``select``). It lives with the selectors, below
+:mod:`skpanda.simulation`, which re-exports it. Strategies only answer "how
+good is each pool row to label next" through a scoring function.
 """
 
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from ._utils import top_k
 
 
 @dataclass
@@ -77,8 +80,6 @@ def active_learning_loop(
     positions : ndarray of int, shape (budget,)
         Queried pool positions, in query order.
     """
-    from ..selectors._utils import top_k
-
     available = np.ones(n_pool, dtype=bool)
     labeled, labels = [], []
     state = initial_state

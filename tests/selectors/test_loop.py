@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skpanda.simulation import QueryState, active_learning_loop
+from skpanda.selectors._loop import QueryState, active_learning_loop
 
 
 def _state(labeled=()):
@@ -98,3 +98,12 @@ def test_never_reselects(n_pool, data):
     assert np.concatenate(rec.asked).tolist() == pos.tolist()
     for candidates, labeled in rec.scored:
         assert not set(candidates) & set(labeled)
+
+
+def test_simulation_reexports_the_loop():
+    """The loop lives in selectors; ``skpanda.simulation`` keeps the old names."""
+    import skpanda.selectors._loop as loop
+    from skpanda import simulation
+
+    assert simulation.active_learning_loop is loop.active_learning_loop
+    assert simulation.QueryState is loop.QueryState
