@@ -9,4 +9,5 @@ from sklearn.utils._param_validation import (  # noqa: F401
     Interval,
     StrOptions,
     HasMethods,
+    validate_parameter_constraints,
 )
