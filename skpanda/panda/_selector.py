@@ -70,8 +70,8 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         makes it a differentiable stand-in for a parity-constrained
         ``estimator`` such as fairlearn's ``ExponentiatedGradient`` (see
         Notes). ``"auto"``: 30 when ``estimator`` is a fairlearn reduction
-        (it has a ``constraints`` attribute), else 0 (the plain logistic
-        regression of the paper).
+        (it has a ``constraints`` attribute) or pool-aware (its ``fit`` takes
+        ``X_unlabeled``), else 0 (the plain logistic regression of the paper).
     n_prox_steps : int, default=3
         Maximum gradient steps of each proximal (constraint) step.
     n_samples : int, default=4
@@ -86,8 +86,9 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
     sample : bool or "auto", default="auto"
         If True, ``select`` draws a Gumbel-top-B sample seeded by
         ``random_state`` instead of the deterministic top-B. ``"auto"``: sample
-        when the fitted ``fairness_penalty_`` is positive (the policy then
-        shifts the odds of rows, not a ranking to cut at the top).
+        when the recipe is ``constrained()`` or ``pool_aware()`` (a positive
+        ``fairness_penalty_``: the policy then shifts the odds of rows, not a
+        ranking to cut at the top).
     device : str, default="auto"
         Torch device; ``"auto"`` is CUDA when available, else CPU.
     verbose : bool, default=False
@@ -144,10 +145,19 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
     only (with the whole representation it learns to pick by group, which
     does not carry over to new rows), and the last iterate is kept.
 
-    The proximal step aims at ``0.8 * rho`` and its learning rate grows after
-    violations and shrinks after successes. The policy kept at the end is
-    chosen on evaluation tasks built from ``validation_fraction`` of D0 that
-    meta-training never sees.
+    The recipe is a ``MetaTrainConfig`` preset chosen from ``estimator``:
+    ``paper()`` for ``LogisticRegression`` and ``SGDClassifier`` (simulated by
+    a few full-batch epochs of gradient steps), ``constrained()`` for a
+    fairlearn reduction, ``pool_aware()`` (untuned) for an estimator whose
+    ``fit`` takes ``X_unlabeled`` (its simulated classifier is penalised on
+    the disparity of the whole simulated pool). A fairlearn reduction's
+    bound should equal ``rho`` (``fit`` warns when it does not): PANDA
+    meta-trains for ``rho``.
+
+    The proximal step aims at ``rho_target * rho`` (``rho_target = 0.8``) and
+    its learning rate grows after violations and shrinks after successes.
+    The policy kept at the end is chosen on evaluation tasks built from
+    ``validation_fraction`` of D0 that meta-training never sees.
 
     References
     ----------
