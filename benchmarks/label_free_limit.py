@@ -50,7 +50,7 @@ from skpanda.datasets import load_adult
 from skpanda.metrics import demographic_parity, error_rate_balance
 from skpanda.panda import PandaQuerySelector
 from skpanda.panda._nn.disparity import get_torch_constraint
-from skpanda.panda._nn.inner import activelearn_sim, predict_logits
+from skpanda.panda._nn.learners import LogisticLearner, predict_logits
 from skpanda.simulation import split_protocol
 
 B, RHO = 400, 0.04
@@ -136,7 +136,7 @@ def learned_tilt(Z0, y0, g0, h0, data, seed, n_steps=150):
 
     def simulate(a, L, V):
         w = B * torch.softmax(P0[L] @ a, 0)  # soft selection of B rows of L
-        return predict_logits(Z0t[V], activelearn_sim(Z0t[L], y0t[L], w, init=init, n_steps=6))
+        return predict_logits(Z0t[V], LogisticLearner(n_steps=6).fit(Z0t[L], y0t[L], w, init=init))
 
     rows = {}
     for mu in MUS:

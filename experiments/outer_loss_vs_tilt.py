@@ -4,7 +4,7 @@ import torch.nn.functional as F
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from skpanda.metrics import demographic_parity
-from skpanda.panda._nn.inner import activelearn_sim, predict_logits
+from skpanda.panda._nn.learners import ParityPenalisedLearner, predict_logits
 from skpanda.panda._nn.disparity import get_torch_constraint
 torch.set_num_threads(1); dp=get_torch_constraint("dp")
 ap = argparse.ArgumentParser()
@@ -22,7 +22,7 @@ for seed in (0,1,2):
         for b in (0,0.25,0.5):
             i=L[np.argsort(-(b*l0[L]+gum))[:400]]
             for mu in (0,10):
-                th=activelearn_sim(torch.tensor(Z0[i]),torch.tensor(y0[i],dtype=torch.float64),torch.ones(400,dtype=torch.float64),init=init,n_steps=10,penalty=mu,groups=torch.tensor(g0[i]),constraint_fn=dp,n_groups=2)
+                th=ParityPenalisedLearner(n_steps=10,penalty=mu,constraint_fn=dp,n_groups=2).fit(torch.tensor(Z0[i]),torch.tensor(y0[i],dtype=torch.float64),torch.ones(400,dtype=torch.float64),init=init,groups=torch.tensor(g0[i]))
                 z=predict_logits(ZV,th); pr=(z>0).numpy().astype(int)
                 sf=[float(2*(q*yV).sum()/(q.sum()+yV.sum())) for q in (torch.sigmoid(4*z),torch.sigmoid(10*z))]
                 res.setdefault((mu,b),[]).append([float(F.binary_cross_entropy_with_logits(z,yV)),*sf,f1_score(y0[V],pr),demographic_parity(y0[V],pr,sensitive_features=g0[V])])

@@ -5,7 +5,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from skpanda.metrics import demographic_parity
 from skpanda.panda._nn.disparity import get_torch_constraint
-from skpanda.panda._nn.inner import activelearn_sim
+from skpanda.panda._nn.learners import ParityPenalisedLearner
 torch.set_num_threads(1)
 dp=get_torch_constraint("demographic_parity")
 ap = argparse.ArgumentParser()
@@ -24,7 +24,7 @@ for seed in (0,1,2):
             i=np.argsort(-(b*lp+gum))[:B] if (B:=400) else None
             X=torch.tensor(Zp[i]); y=torch.tensor(yp[i],dtype=torch.float64); g=torch.tensor(gp[i])
             for mu in (0,3,10,30,100):
-                th=activelearn_sim(X,y,torch.ones(400,dtype=torch.float64),init=init,n_steps=12,groups=g,penalty=mu,constraint_fn=dp,n_groups=2)
+                th=ParityPenalisedLearner(n_steps=12,penalty=mu,constraint_fn=dp,n_groups=2).fit(X,y,torch.ones(400,dtype=torch.float64),init=init,groups=g)
                 pred=(Ztt@th>0).numpy().astype(int)
                 res.setdefault((b,mu),[]).append([f1_score(yt,pred),demographic_parity(yt,pred,sensitive_features=gt)])
     print(seed,flush=True)

@@ -8,22 +8,16 @@ import numpy as np
 from sklearn.base import TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .._compat import Interval, StrOptions, validate_parameter_constraints
 from .._docstrings import fill_doc
 from ..selectors import BaseQuerySelector
 from ..selectors._utils import top_k
 from ..selectors._validation import split_sensitive_column
 
 _MIN_GROUP_ROWS = 4
-# Meta-training aims below rho (test disparity generalises worse, paper §4.3) and
-# grows the proximal learning rate after violations, shrinks it after successes.
-_TRAIN_RHO_MARGIN = 0.8
-_PROX_ADAPT = (1.3, 0.85, 0.2, 10.0)  # (up, down, min, max) factors of prox_learning_rate
-# For a parity-constrained estimator (see fairness_penalty): the penalty of the simulated
-# classifier, and the weight eta of the disparity in the proximal step (Algorithm 1, line 5).
+# fairness_penalty="auto" for a downstream learner that enforces parity (a fairlearn
+# reduction, a pool-aware learner): the penalty mu of the simulated classifier.
 _AUTO_PENALTY = 30.0
-_CONSTRAINED_ETA = 10.0
-_INT_PARAMS = ("n_layers", "d_model", "n_heads", "n_inducing", "n_memory", "n_iter",
-               "inner_steps", "n_samples")
 
 
 @fill_doc
@@ -76,8 +70,8 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         makes it a differentiable stand-in for a parity-constrained
         ``estimator`` such as fairlearn's ``ExponentiatedGradient`` (see
         Notes). ``"auto"``: 30 when ``estimator`` is a fairlearn reduction
-        (it has a ``constraints`` attribute), else 0 (the plain logistic
-        regression of the paper).
+        (it has a ``constraints`` attribute) or pool-aware (its ``fit`` takes
+        ``X_unlabeled``), else 0 (the plain logistic regression of the paper).
     n_prox_steps : int, default=3
         Maximum gradient steps of each proximal (constraint) step.
     n_samples : int, default=4
@@ -92,8 +86,9 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
     sample : bool or "auto", default="auto"
         If True, ``select`` draws a Gumbel-top-B sample seeded by
         ``random_state`` instead of the deterministic top-B. ``"auto"``: sample
-        when the fitted ``fairness_penalty_`` is positive (the policy then
-        shifts the odds of rows, not a ranking to cut at the top).
+        when the recipe is ``constrained()`` or ``pool_aware()`` (a positive
+        ``fairness_penalty_``: the policy then shifts the odds of rows, not a
+        ranking to cut at the top).
     device : str, default="auto"
         Torch device; ``"auto"`` is CUDA when available, else CPU.
     verbose : bool, default=False
@@ -150,10 +145,19 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
     only (with the whole representation it learns to pick by group, which
     does not carry over to new rows), and the last iterate is kept.
 
-    The proximal step aims at ``0.8 * rho`` and its learning rate grows after
-    violations and shrinks after successes. The policy kept at the end is
-    chosen on evaluation tasks built from ``validation_fraction`` of D0 that
-    meta-training never sees.
+    The recipe is a ``MetaTrainConfig`` preset chosen from ``estimator``:
+    ``paper()`` for ``LogisticRegression`` and ``SGDClassifier`` (simulated by
+    a few full-batch epochs of gradient steps), ``constrained()`` for a
+    fairlearn reduction, ``pool_aware()`` (untuned) for an estimator whose
+    ``fit`` takes ``X_unlabeled`` (its simulated classifier is penalised on
+    the disparity of the whole simulated pool). A fairlearn reduction's
+    bound should equal ``rho`` (``fit`` warns when it does not): PANDA
+    meta-trains for ``rho``.
+
+    The proximal step aims at ``rho_target * rho`` (``rho_target = 0.8``) and
+    its learning rate grows after violations and shrinks after successes.
+    The policy kept at the end is chosen on evaluation tasks built from
+    ``validation_fraction`` of D0 that meta-training never sees.
 
     References
     ----------
@@ -173,6 +177,24 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
     >>> panda.select(rng.normal(size=(100, 5))).shape
     (20,)
     """
+
+    _parameter_constraints = {
+        **{name: "no_validation" for name in (  # validated by BaseQuerySelector
+            "budget", "rho", "constraint", "estimator", "encoder", "sensitive_feature",
+            "warm_start", "query_batch_size", "device", "checkpoint_path", "random_state")},
+        **{name: [Interval(numbers.Integral, 1, None, closed="left")] for name in (
+            "n_layers", "d_model", "n_heads", "n_inducing", "n_memory", "n_iter",
+            "inner_steps", "n_samples")},
+        **{name: [Interval(numbers.Real, 0, None, closed="neither")] for name in (
+            "learning_rate", "prox_learning_rate", "tau")},
+        "n_prox_steps": [Interval(numbers.Integral, 0, None, closed="left")],
+        "fairness_penalty": [StrOptions({"auto"}), Interval(numbers.Real, 0, None,
+                                                            closed="left")],
+        "pool_size": [None, Interval(numbers.Integral, 2, None, closed="left")],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
+        "sample": ["boolean", StrOptions({"auto"})],
+        "verbose": ["verbose"],
+    }
 
     def __init__(self, *, budget=400, rho=0.04, constraint="demographic_parity",
                  estimator=None, encoder=None, sensitive_feature=None,
@@ -216,29 +238,20 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
     # ------------------------------------------------------------ checks
     def _check_params(self):
         super()._check_params()
-        for name in _INT_PARAMS:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-        if self.n_prox_steps < 0:
-            raise ValueError(f"n_prox_steps must be >= 0, got {self.n_prox_steps!r}.")
-        for name in ("learning_rate", "prox_learning_rate", "tau"):
-            value = getattr(self, name)
-            if not isinstance(value, numbers.Real) or not value > 0:
-                raise ValueError(f"{name} must be a positive number, got {value!r}.")
-        value = self.validation_fraction
-        if not isinstance(value, numbers.Real) or isinstance(value, bool) or not 0 <= value < 1:
-            raise ValueError("validation_fraction must be a number in [0, 1), got "
-                             f"{value!r}.")
-        value = self.fairness_penalty
-        if not (value == "auto" if isinstance(value, str) else (
-                isinstance(value, numbers.Real) and not isinstance(value, bool) and value >= 0)):
-            raise ValueError(f"fairness_penalty must be 'auto' or a number >= 0, got {value!r}.")
-        if not (isinstance(self.sample, (bool, np.bool_)) or self.sample == "auto"):
-            raise ValueError(f"sample must be True, False or 'auto', got {self.sample!r}.")
+        validate_parameter_constraints(self._parameter_constraints,
+                                       self.get_params(deep=False), type(self).__name__)
         if self.d_model % self.n_heads:
             raise ValueError(f"d_model={self.d_model} must be divisible by "
                              f"n_heads={self.n_heads}.")
+        self._check_estimator_bound()
+
+    def _check_estimator_bound(self):
+        bound = _reduction_bound(self.estimator)
+        if bound is not None and not np.isclose(bound, self.rho):
+            warnings.warn(
+                f"estimator's parity bound ({bound:g}) differs from rho={self.rho:g}; PANDA "
+                f"meta-trains for rho={self.rho:g}. Pass the same bound to both, e.g. "
+                f"DemographicParity(difference_bound={self.rho:g}).", UserWarning)
 
     def _seed(self):
         from sklearn.utils import check_random_state
@@ -249,21 +262,29 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         return dict(d_model=self.d_model, n_heads=self.n_heads, n_layers=self.n_layers,
                     n_memory=self.n_memory)
 
+    def _recipe(self, **changes):
+        """The meta-training preset for the estimator (see Notes) and penalty."""
+        from ._nn.config import inner_learner_kind, recipe_for
+
+        return recipe_for(inner_learner_kind(self.estimator),
+                          getattr(self, "fairness_penalty_", 0.0), **changes)
+
     def _policy_arch(self):
-        # the constrained recipe's policy reads each row's h^0 score only (see Notes)
-        inputs = "score" if getattr(self, "fairness_penalty_", 0.0) > 0 else "representation"
         return dict(d_model=self.d_model, n_heads=self.n_heads, n_layers=self.n_layers,
-                    n_inducing=self.n_inducing, tau=self.tau, inputs=inputs)
+                    n_inducing=self.n_inducing, tau=self.tau,
+                    inputs=self._recipe().policy_inputs)
 
     def _resolve_penalty(self):
         if self.fairness_penalty == "auto":
-            constrained = hasattr(self._estimator_template(), "constraints")
-            return _AUTO_PENALTY if constrained else 0.0
+            from ._nn.config import inner_learner_kind
+
+            kind = inner_learner_kind(self._estimator_template())
+            return _AUTO_PENALTY if kind in ("parity", "pool") else 0.0
         return float(self.fairness_penalty)
 
     def _sampling(self):
         if self.sample == "auto":
-            return bool(getattr(self, "fairness_penalty_", 0.0) > 0)
+            return self._recipe().sample
         return bool(self.sample)
 
     def _resume_state(self):
@@ -306,19 +327,16 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         resume = self._resume_state()
         self.fairness_penalty_ = penalty = self._resolve_penalty()
         self.encoder_net_ = self.encoder_.module
+        config = self._recipe(
+            n_iter=self.n_iter, learning_rate=self.learning_rate,
+            prox_learning_rate=self.prox_learning_rate, n_samples=self.n_samples,
+            n_prox_steps=self.n_prox_steps, holdout=float(self.validation_fraction),
+            sample=self._sampling())
         self.policy_, self.history_, self.n_iter_, interrupted = train_policy(
             Z, y, codes, encoder=self.encoder_, arch=self._policy_arch(),
             constraint=self.constraint, budget=self.budget, rho=float(self.rho),
-            seed=self._seed(), device=self.device_, n_iter=self.n_iter,
-            pool_size=pool_size, learning_rate=self.learning_rate, n_samples=self.n_samples,
-            n_prox_steps=self.n_prox_steps, prox_lr=self.prox_learning_rate,
-            eval_every=10, n_eval_tasks=8, eval_sample=self._sampling(),
-            holdout=float(self.validation_fraction), rho_margin=_TRAIN_RHO_MARGIN,
-            adapt=_PROX_ADAPT,
-            inner=dict(n_steps=self.inner_steps, l2=_l2_of(self._estimator_template()),
-                       penalty=penalty),
-            f1_weight=1.0 if penalty else 0.0, eta=_CONSTRAINED_ETA if penalty else 1.0,
-            keep_best=not penalty,
+            seed=self._seed(), device=self.device_, pool_size=pool_size, config=config,
+            estimator=self._estimator_template(), penalty=penalty, n_steps=self.inner_steps,
             verbose=self.verbose, checkpoint_path=self.checkpoint_path, resume=resume,
             extra={"encoder": module_state(self.encoder_net_)},
         )
@@ -384,8 +402,13 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         return load_selector(cls, path, estimator=estimator, device=device)
 
 
-def _l2_of(estimator):
-    """L2 strength ``1 / C`` of a (possibly wrapped) LogisticRegression, else 1."""
-    est = getattr(estimator, "estimator", estimator)
-    C = getattr(est, "C", 1.0)
-    return 1.0 / float(C) if isinstance(C, numbers.Real) and C > 0 else 1.0
+def _reduction_bound(estimator):
+    """The difference bound of a fairlearn reduction's moment, or None.
+
+    fairlearn stores ``difference_bound`` as ``eps`` (with ``ratio == 1``).
+    """
+    moment = getattr(estimator, "constraints", None)
+    bound = getattr(moment, "eps", None)
+    if getattr(moment, "ratio", 1.0) != 1.0 or not isinstance(bound, numbers.Real):
+        return None
+    return float(bound)

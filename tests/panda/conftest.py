@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from skpanda.panda._nn.policy import SelectionPolicy
-from skpanda.panda._nn.training import make_task, policy_inputs, split_task
+from skpanda.panda._nn.policy import SelectionPolicy, policy_inputs
+from skpanda.panda._nn.tasks import make_task, reshuffle
 
 
 def _noisy_region_data(n=1200, seed=0):
@@ -42,7 +42,7 @@ def _tasks(Z, y, g, n_tasks, pool_size, seed):
     """``n_tasks`` pool/validation tasks of D0 = (Z, y, g) and a zero head ``init``."""
     init = torch.zeros(Z.shape[1] + 1)
     data = (policy_inputs(Z, init), Z, y.float(), g)
-    return [make_task(data, *split_task(y.numpy(), g.numpy(), pool_size,
+    return [make_task(data, *reshuffle(y.numpy(), g.numpy(), pool_size,
                                         np.random.RandomState([seed, j])))
             for j in range(n_tasks)], init
 

@@ -5,22 +5,30 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from skpanda.panda._nn import training
+from skpanda.panda._nn import callbacks, training
+from skpanda.panda._nn.config import MetaTrainConfig
 from skpanda.panda._nn.disparity import get_torch_constraint
 from skpanda.panda._nn.evaluation import (
     FLOOR_RATIO, BestPolicy, HoldoutPlan, criterion, evaluate_policy, holdout_plan,
 )
+from skpanda.panda._nn.learners import LogisticLearner
 from skpanda.panda._nn.training import meta_train
 
 DP = get_torch_constraint("demographic_parity")
-INNER = dict(n_steps=6, l2=1.0)
+LEARNER = LogisticLearner(n_steps=6, l2=1.0)
+
+
+def config(**changes):
+    return MetaTrainConfig(**{**dict(learning_rate=1e-3, holdout=0.0, rho_target=1.0,
+                                     prox_adapt=None, eval_every=25, n_eval_tasks=2),
+                              **changes})
 
 
 def test_evaluate_policy_scores_the_deterministic_selection(noisy_region_data, make_tasks,
                                                             make_policy):
     Z, y, g = noisy_region_data(600)
     tasks, init = make_tasks(Z, y, g, 2, 300, seed=0)
-    f1, disp = evaluate_policy(make_policy(4), tasks, budget=30, init=init, inner=INNER,
+    f1, disp = evaluate_policy(make_policy(4), tasks, budget=30, init=init, learner=LEARNER,
                                constraint_fn=DP, n_groups=2)
     assert 0 < f1 <= 1 and 0 <= disp <= 1
 
@@ -60,8 +68,8 @@ def test_holdout_evaluation_tasks_use_rows_training_never_sees(monkeypatch, nois
     monkeypatch.setattr(training, "forward_step", recording_forward)
     Z, y, g = noisy_region_data(600)
     meta_train(make_policy(4), Z, y, g, init=torch.zeros(4), budget=20, rho=0.2,
-               constraint_fn=DP, n_iter=4, pool_size=300, inner=INNER, eval_every=2,
-               n_eval_tasks=2, holdout=0.3, seed=0)
+               constraint_fn=DP, pool_size=300, learner=LEARNER,
+               config=config(n_iter=4, eval_every=2, holdout=0.3), seed=0)
     eval_rows = built[0] | built[1]  # evaluation tasks are built before training starts
     assert len(eval_rows) == 180 and trained and not trained & eval_rows
 
@@ -70,13 +78,13 @@ def test_keep_best_never_returns_a_policy_worse_than_the_untrained_one(monkeypat
                                                                         noisy_region_data,
                                                                         make_policy):
     scores = iter([(0.6, 0.01), (0.0, 0.0), (0.3, 0.02), (0.5, 0.01)])
-    monkeypatch.setattr(training, "evaluate_policy", lambda *a, **k: next(scores))
+    monkeypatch.setattr(callbacks, "evaluate_policy", lambda *a, **k: next(scores))
     Z, y, g = noisy_region_data(600)
     policy = make_policy(4)
     untrained = [p.detach().clone() for p in policy.parameters()]
     meta_train(policy, Z, y, g, init=torch.zeros(4), budget=30, rho=0.2, constraint_fn=DP,
-               n_iter=6, pool_size=300, inner=INNER, eval_every=2, learning_rate=0.05,
-               seed=1)
+               pool_size=300, learner=LEARNER,
+               config=config(n_iter=6, eval_every=2, learning_rate=0.05), seed=1)
     assert all(torch.equal(a, b) for a, b in zip(untrained, policy.parameters()))
 
 

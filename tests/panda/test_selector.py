@@ -126,12 +126,13 @@ def test_checkpoint_resume(data, tmp_path):
     (dict(rho=-1), "rho must be a positive number"),
     (dict(constraint="nope"), "nope"),
     (dict(d_model=10, n_heads=4), "d_model=10 must be divisible by n_heads=4"),
-    (dict(n_iter=0), "n_iter must be a positive integer"),
+    (dict(n_iter=0), r"'n_iter' parameter of PandaQuerySelector must be an int in the range \[1"),
     (dict(device="tpu-9"), "device='tpu-9'"),
-    (dict(validation_fraction=1.0), r"validation_fraction must be a number in \[0, 1\)"),
-    (dict(fairness_penalty=-1.0), "fairness_penalty must be 'auto' or a number >= 0"),
-    (dict(fairness_penalty="strong"), "fairness_penalty must be 'auto' or a number >= 0"),
-    (dict(sample="yes"), "sample must be True, False or 'auto'"),
+    (dict(validation_fraction=1.0), r"'validation_fraction' parameter .* range \[0.0, 1.0\)"),
+    (dict(fairness_penalty=-1.0), r"'fairness_penalty' parameter .* \{'auto'\} or a float"),
+    (dict(fairness_penalty="strong"), r"'fairness_penalty' parameter .* \{'auto'\}"),
+    (dict(sample="yes"), r"'sample' parameter of PandaQuerySelector must be .*bool"),
+    (dict(learning_rate=0.0), r"'learning_rate' parameter .* range \(0"),
 ])
 def test_bad_parameters_raise(params, match, data):
     X, y, g, _ = data
@@ -204,3 +205,35 @@ def test_importing_panda_and_friends_does_not_import_torch():
     code = ("import sys, skpanda, skpanda.selectors, skpanda.metrics, skpanda.panda; "
             "assert 'torch' not in sys.modules, 'torch imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_fairlearn_bound_other_than_rho_warns_naming_both(data):
+    from fairlearn.reductions import DemographicParity, ExponentiatedGradient
+    from sklearn.linear_model import LogisticRegression
+
+    X, y, g, _ = data
+    eg = ExponentiatedGradient(LogisticRegression(), DemographicParity(difference_bound=0.1))
+    with pytest.warns(UserWarning, match=r"bound \(0.1\) differs from rho=0.04"):
+        PandaQuerySelector(**{**TINY, "n_iter": 1}, rho=0.04, estimator=eg).fit(
+            X, y, sensitive_features=g)
+
+
+def test_a_pool_aware_estimator_meta_trains_with_the_pool_aware_recipe(data):
+    from sklearn.base import BaseEstimator, ClassifierMixin
+    from sklearn.linear_model import LogisticRegression
+
+    class PoolAwareLR(ClassifierMixin, BaseEstimator):
+        def fit(self, X, y, *, sensitive_features=None, X_unlabeled=None,
+                sample_weight=None):
+            self.lr_ = LogisticRegression().fit(X, y, sample_weight=sample_weight)
+            self.classes_ = self.lr_.classes_
+            return self
+
+        def predict(self, X):
+            return self.lr_.predict(X)
+
+    X, y, g, pool = data
+    sel = PandaQuerySelector(**TINY, estimator=PoolAwareLR(), random_state=0).fit(
+        X, y, sensitive_features=g)
+    assert sel.fairness_penalty_ == 30.0 and sel.policy_.inputs == "score"
+    assert sel.select(pool).shape == (20,)

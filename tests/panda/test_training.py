@@ -4,27 +4,43 @@ import numpy as np
 import pytest
 import torch
 
-from skpanda.panda._nn import training
+from skpanda.panda._nn import steps, training
+from skpanda.panda._nn.activelearn import activelearn_sim
+from skpanda.panda._nn.config import MetaTrainConfig
 from skpanda.panda._nn.disparity import get_torch_constraint
 from skpanda.panda._nn.evaluation import hard_metrics
-from skpanda.panda._nn.training import meta_train, outer_loss, proximal_step, simulate, split_task
+from skpanda.panda._nn.learners import LogisticLearner
+from skpanda.panda._nn.steps import ProximalStep, outer_loss, proximal_step
+from skpanda.panda._nn.tasks import Task, reshuffle
+from skpanda.panda._nn.training import meta_train
 
 DP = get_torch_constraint("demographic_parity")
-INNER = dict(n_steps=6, l2=1.0)
+LEARNER = LogisticLearner(n_steps=6, l2=1.0)
+
+
+def config(**changes):
+    """The bare loop: no held-out rows, no margin below rho, no adaptive rate."""
+    return MetaTrainConfig(**{**dict(learning_rate=1e-3, holdout=0.0, rho_target=1.0,
+                                     prox_adapt=None, eval_every=25, n_eval_tasks=2),
+                              **changes})
+
+
+def simulate(policy, task, **kw):
+    return activelearn_sim(policy, task, learner=LEARNER, **kw)
 
 
 def _mean_val_loss(policy, tasks, init, budget):
     with torch.no_grad():
         return np.mean([
             float(outer_loss(simulate(policy, t, budget=budget, init=init, n_samples=4,
-                                      seed=s, inner=INNER), t))
+                                      seed=s), t))
             for t in tasks for s in range(3)])
 
 
-def test_split_task_is_stratified_by_group_and_label():
+def test_reshuffle_is_stratified_by_group_and_label():
     y = np.array([0, 1] * 50)
     g = np.repeat([0, 1], 50)
-    idx_L, idx_V = split_task(y, g, 50, np.random.RandomState(0))
+    idx_L, idx_V = reshuffle(y, g, 50, np.random.RandomState(0))
     assert len(idx_L) == 50 and len(set(idx_L) | set(idx_V)) == 100
     assert np.bincount(g[idx_L] * 2 + y[idx_L]).tolist() == [12, 12, 13, 13] or \
         np.abs(np.bincount(g[idx_L] * 2 + y[idx_L]) - 12.5).max() <= 0.5
@@ -37,8 +53,8 @@ def test_meta_training_lowers_validation_loss_of_the_untrained_policy(
     policy = make_policy(Z.shape[1] + 1)
     before = _mean_val_loss(policy, tasks, init, budget=40)
     history, n_done, interrupted = meta_train(
-        policy, Z, y, g, init=init, budget=40, rho=1.0, constraint_fn=DP, n_iter=40,
-        pool_size=600, learning_rate=1e-2, inner=INNER, eval_every=10, seed=0)
+        policy, Z, y, g, init=init, budget=40, rho=1.0, constraint_fn=DP, pool_size=600,
+        learner=LEARNER, config=config(n_iter=40, learning_rate=1e-2, eval_every=10), seed=0)
     after = _mean_val_loss(policy, tasks, init, budget=40)
     assert n_done == 40 and not interrupted
     assert after < 0.9 * before
@@ -50,14 +66,14 @@ def test_proximal_step_brings_training_disparity_under_rho(biased_shortcut_data,
     Z, y, g = biased_shortcut_data()
     (task,), init = make_tasks(Z, y, g, 1, 500, seed=1)
     policy = make_policy(Z.shape[1] + 1)
-    kw = dict(budget=50, init=init, n_samples=2, seed=5, inner=INNER)
+    kw = dict(budget=50, init=init, n_samples=2, seed=5)
     with torch.no_grad():
         _, disp0 = hard_metrics(simulate(policy, task, **kw), task, DP, 2)
     rho = 0.1
     assert float(disp0.min()) > rho  # the random selection violates the constraint
     optimizer = torch.optim.Adam(policy.parameters(), lr=0.05)
     n_taken, disp = proximal_step(policy, optimizer, task, rho=rho, eta=10.0, n_steps=60,
-                                  constraint_fn=DP, n_groups=2, **kw)
+                                  constraint_fn=DP, n_groups=2, learner=LEARNER, **kw)
     assert 0 < n_taken < 60
     assert disp < rho
 
@@ -70,7 +86,7 @@ def test_proximal_step_does_nothing_when_the_constraint_holds(biased_shortcut_da
     before = [p.detach().clone() for p in policy.parameters()]
     n_taken, _ = proximal_step(policy, torch.optim.Adam(policy.parameters()), task, rho=1.0,
                                eta=1.0, n_steps=5, constraint_fn=DP, n_groups=2, budget=50,
-                               init=init, n_samples=2, seed=0, inner=INNER)
+                               init=init, n_samples=2, seed=0, learner=LEARNER)
     assert n_taken == 0
     assert all(torch.equal(a, b) for a, b in zip(before, policy.parameters()))
 
@@ -79,12 +95,14 @@ def test_proximal_step_does_nothing_when_the_constraint_holds(biased_shortcut_da
 def run(noisy_region_data, make_policy):
     """Meta-train a fresh policy for ``n_iter`` iterations on fixed toy data."""
 
-    def _run(n_iter, **kw):
+    def _run(n_iter, checkpoint_every=50, resume=None, checkpoint_path=None, **kw):
         Z, y, g = noisy_region_data(600)
         policy = make_policy(Z.shape[1] + 1)
+        cfg = config(n_iter=n_iter, eval_every=2, keep_best=False,
+                     checkpoint_every=checkpoint_every, **kw)
         out = meta_train(policy, Z, y, g, init=torch.zeros(4), budget=30, rho=0.2,
-                         constraint_fn=DP, n_iter=n_iter, pool_size=300, inner=INNER,
-                         eval_every=2, keep_best=False, seed=1, **kw)
+                         constraint_fn=DP, pool_size=300, learner=LEARNER, config=cfg, seed=1,
+                         resume=resume, checkpoint_path=checkpoint_path)
         return policy, out
 
     return _run
@@ -106,7 +124,7 @@ def test_checkpoint_and_resume_reproduce_an_uninterrupted_run(run, tmp_path):
 
 def test_keyboard_interrupt_keeps_finished_iterations(run, monkeypatch):
     calls = {"n": 0}
-    real = training.proximal_step
+    real = steps.proximal_step
 
     def interrupting(*args, **kwargs):
         calls["n"] += 1
@@ -114,7 +132,7 @@ def test_keyboard_interrupt_keeps_finished_iterations(run, monkeypatch):
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(training, "proximal_step", interrupting)
+    monkeypatch.setattr(steps, "proximal_step", interrupting)
     with pytest.warns(UserWarning, match="interrupted after 2 of 10 iterations"):
         policy, (history, n_done, interrupted) = run(10)
     assert interrupted and n_done == 2
@@ -123,7 +141,7 @@ def test_keyboard_interrupt_keeps_finished_iterations(run, monkeypatch):
 
 def test_outer_loss_soft_f1_term_matches_a_hand_computation():
     # one validation row per label; theta gives logits 0 (p = .5) on both rows
-    task = training.Task(None, None, None, torch.tensor([[1.0], [-1.0]]),
+    task = Task(None, None, None, torch.tensor([[1.0], [-1.0]]),
                          torch.tensor([1.0, 0.0]), torch.tensor([0, 1]))
     theta = torch.zeros(1, 2)
     bce = float(outer_loss(theta, task))
@@ -135,7 +153,7 @@ def test_outer_loss_soft_f1_term_matches_a_hand_computation():
 
 def test_outer_loss_soft_f1_sharpens_towards_hard_f1():
     # logits +1 on the positive row, -1 on the negative: hard F1 = 1
-    task = training.Task(None, None, None, torch.tensor([[1.0], [-1.0]]),
+    task = Task(None, None, None, torch.tensor([[1.0], [-1.0]]),
                          torch.tensor([1.0, 0.0]), torch.tensor([0, 1]))
     theta = torch.tensor([[1.0, 0.0]])
     soft = [1 - float(outer_loss(theta, task, f1_weight=1.0, sharpness=k)) for k in (1, 4, 20)]
@@ -160,13 +178,13 @@ def test_noise_zero_makes_the_simulated_selection_deterministic(noisy_region_dat
     with torch.no_grad():
         policy.head.weight.normal_()
         thetas = [simulate(policy, task, budget=30, init=init, n_samples=2, seed=s,
-                           inner=INNER, noise=0.0) for s in (1, 2)]
+                           noise=0.0) for s in (1, 2)]
     torch.testing.assert_close(thetas[0], thetas[1])
     torch.testing.assert_close(thetas[0][0], thetas[0][1])
 
 
 def test_adaptive_proximal_rate_is_checkpointed_and_resumed(run, tmp_path):
-    kw = dict(adapt=(1.3, 0.85, 0.2, 10.0), rho_margin=0.5)
+    kw = dict(prox_adapt=(1.3, 0.85, 0.2, 10.0), rho_target=0.5)
     path = tmp_path / "ckpt.pt"
     run(3, checkpoint_path=path, checkpoint_every=3, **kw)
     resume = training.load_checkpoint(path)

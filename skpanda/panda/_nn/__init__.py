@@ -1,19 +1,23 @@
 """Torch internals of PANDA; the only place in skpanda where torch and skorch are imported.
 
-Algorithm 1 of the paper, by name:
+Algorithm 1 of the paper, by name (also in ``docs/architecture.md``):
 
 - line 1, the policy pi:            :class:`~.policy.SelectionPolicy` (ISAB set Transformer)
-- line 3, split D into L and V:     :func:`~.training.split_task`
-- line 4, forward step:             :func:`~.training.forward_step`
-- line 5, proximal step:            :func:`~.training.proximal_step`
-- lines 8-15, ACTIVELEARNSIM:       :func:`~.inner.activelearn_sim`
-- line 11, Gumbel perturbation:     :func:`~.gumbel.gumbel_topk`
-- the loop:                         :func:`~.training.meta_train`
+- line 3, reshuffle D into L, V:    :func:`~.tasks.reshuffle`
+- line 4, forward step:             :func:`~.steps.forward_step`
+- line 5, proximal step:            :func:`~.steps.proximal_step` (:class:`~.steps.ProximalStep`)
+- lines 8-15, ACTIVELEARNSIM:       :func:`~.activelearn.activelearn_sim`
+- line 11, Gumbel-top-B:            :func:`~.gumbel.gumbel_topk` (noise: :func:`~.gumbel.gumbel_perturb`)
+- line 14, the inner learner:       :class:`~.learners.InnerLearner` and its subclasses
+- learned temperature (§4.2):       :attr:`SelectionPolicy.tau <.policy.SelectionPolicy.tau>`
+- the loop:                         :func:`~.training.meta_train` (recipe: :class:`~.config.MetaTrainConfig`)
 - the policy kept (held-out eval):  :class:`~.evaluation.BestPolicy`
 - §3.3 pretrained representation:   :class:`~.encoder.RowEncoder`
 """
 
+from .activelearn import activelearn_sim
 from .attention import ISAB, MAB
+from .config import MetaTrainConfig
 from .disparity import (
     demographic_parity,
     equalized_odds,
@@ -21,16 +25,32 @@ from .disparity import (
     get_torch_constraint,
 )
 from .encoder import FittedRowEncoder, RowEncoder, pretrain_encoder
-from .gumbel import gumbel_topk
-from .inner import activelearn_sim
-from .policy import SelectionPolicy
-from .training import forward_step, meta_train, proximal_step, split_task
+from .gumbel import gumbel_perturb, gumbel_topk
+from .learners import (
+    InnerLearner,
+    LogisticLearner,
+    ParityPenalisedLearner,
+    PoolPenalisedLearner,
+    SGDLearner,
+    inner_learner_for,
+)
+from .policy import SelectionPolicy, policy_inputs
+from .steps import ProximalStep, forward_step, proximal_step
+from .tasks import reshuffle
+from .training import meta_train
 
 __all__ = [
     "ISAB",
     "MAB",
     "FittedRowEncoder",
+    "InnerLearner",
+    "LogisticLearner",
+    "MetaTrainConfig",
+    "ParityPenalisedLearner",
+    "PoolPenalisedLearner",
+    "ProximalStep",
     "RowEncoder",
+    "SGDLearner",
     "SelectionPolicy",
     "activelearn_sim",
     "demographic_parity",
@@ -38,9 +58,12 @@ __all__ = [
     "error_rate_balance",
     "forward_step",
     "get_torch_constraint",
+    "gumbel_perturb",
     "gumbel_topk",
+    "inner_learner_for",
     "meta_train",
+    "policy_inputs",
     "pretrain_encoder",
     "proximal_step",
-    "split_task",
+    "reshuffle",
 ]

@@ -10,9 +10,8 @@ import torch
 from .checkpoint import load_checkpoint, save_checkpoint
 from .disparity import get_torch_constraint
 from .encoder import FittedRowEncoder, RowEncoder, pretrain_encoder
-from .gumbel import sample_gumbel
-from .policy import SelectionPolicy
-from .training import meta_train, policy_inputs
+from .gumbel import gumbel_perturb
+from .policy import SelectionPolicy, policy_inputs
 
 
 def resolve_device(device):
@@ -47,11 +46,20 @@ def fit_encoder(X, y, *, preprocessor, arch, seed, device, verbose, state=None):
 
 
 def train_policy(Z, y, codes, *, encoder, arch, constraint, budget, rho, seed, device,
-                 checkpoint_path, resume, extra, **train_kw):
+                 checkpoint_path, resume, extra, estimator, penalty, n_steps, **train_kw):
     """Build a SelectionPolicy and meta-train it on D0 (Algorithm 1).
 
-    Returns ``(policy, history, n_done, interrupted)``.
+    The inner learner stands in for ``estimator``
+    (:func:`~skpanda.panda._nn.learners.inner_learner_for`). Returns
+    ``(policy, history, n_done, interrupted)``.
     """
+    from .learners import inner_learner_for
+    from .training import meta_train  # inference (score_pool) never imports training
+
+    constraint_fn = get_torch_constraint(constraint)
+    learner = inner_learner_for(estimator, constraint_fn=constraint_fn,
+                                n_groups=int(np.max(codes)) + 1, penalty=penalty,
+                                n_steps=n_steps)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)  # initial weights; the caller's generator is restored
         policy = SelectionPolicy(Z.shape[1] + 1, **arch).to(device)
@@ -59,7 +67,7 @@ def train_policy(Z, y, codes, *, encoder, arch, constraint, budget, rho, seed, d
     history, n_done, interrupted = meta_train(
         policy, Zt, torch.as_tensor(y, device=device), torch.as_tensor(codes, device=device),
         init=encoder.head().to(device), budget=budget, rho=rho,
-        constraint_fn=get_torch_constraint(constraint), seed=seed,
+        constraint_fn=constraint_fn, learner=learner, seed=seed,
         checkpoint_path=checkpoint_path, resume=resume, extra=extra, **train_kw)
     policy.eval().requires_grad_(False)
     return policy, history, n_done, interrupted
@@ -76,7 +84,7 @@ def score_pool(policy, encoder, Z_pool, *, sample=False, seed=0):
     logits = policy(policy_inputs(Z, encoder.head().to(device)))
     if sample:
         gen = torch.Generator(device="cpu").manual_seed(int(seed))
-        logits = logits + sample_gumbel(logits.shape, generator=gen, device=device)
+        logits = gumbel_perturb(logits, generator=gen)
     return logits.double().cpu().numpy()
 
 

@@ -37,8 +37,8 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from .gumbel import sample_gumbel
-from .inner import activelearn_sim, predict_logits
+from .gumbel import gumbel_perturb
+from .learners import predict_logits
 
 FLOOR_RATIO = 0.75
 
@@ -86,14 +86,16 @@ def holdout_plan(n_rows, *, pool_size, budget, holdout):
 
 
 @torch.no_grad()
-def evaluate_policy(policy, tasks, *, budget, init, inner, constraint_fn, n_groups,
+def evaluate_policy(policy, tasks, *, budget, init, learner, constraint_fn, n_groups,
                     sample=False, n_draws=2):
     """Score the test-time selection on fixed tasks: mean (F1, disparity).
 
     The selection is the top-B of the logits (``sample=False``) or of
     Gumbel-perturbed logits (``sample=True``, ``n_draws`` fixed seeds per
-    task), exactly as :meth:`PandaQuerySelector.select` picks rows.
+    task), exactly as :meth:`PandaQuerySelector.select` picks rows. The
+    classifier is ``learner.for_evaluation()`` fitted on the selected rows.
     """
+    learner = learner.for_evaluation()
     f1s, disps = [], []
     for j, task in enumerate(tasks):
         logits = policy(task.x_L)
@@ -102,13 +104,11 @@ def evaluate_policy(policy, tasks, *, budget, init, inner, constraint_fn, n_grou
             draws = []
             for r in range(n_draws):
                 gen = torch.Generator(device="cpu").manual_seed(1000 * j + r)
-                draws.append(logits + sample_gumbel(logits.shape, generator=gen,
-                                                    device=logits.device))
+                draws.append(gumbel_perturb(logits, generator=gen))
         chosen = torch.stack([d.topk(budget).indices for d in draws])  # (R, B)
         w = torch.zeros(len(draws), task.x_L.shape[0], device=task.x_L.device)
         w.scatter_(1, chosen, 1.0)
-        theta = activelearn_sim(task.Z_L, task.y_L, w, init=init, groups=task.g_L,
-                                **{**inner, "n_steps": inner["n_steps"] + 4, "unroll": 0})
+        theta = learner.fit(task.Z_L, task.y_L, w, init=init, groups=task.g_L)
         f1, disp = hard_metrics(theta, task, constraint_fn, n_groups)
         f1s.append(float(f1.mean()))
         disps.append(float(disp.mean()))

@@ -31,6 +31,39 @@ def sample_gumbel(shape, *, generator=None, dtype=torch.float32, device=None):
     return -torch.log(-torch.log(u))
 
 
+def gumbel_perturb(logits, *, generator=None, scale=1.0):
+    """The one Gumbel perturbation of every draw: ``logits + scale * g``, ``g ~ Gumbel(0, 1)``.
+
+    Used by meta-training's simulated selection (through :func:`gumbel_topk`),
+    by the held-out evaluation and by ``PandaQuerySelector.select`` with
+    ``sample=True``: the hard top-k of the result is a sample without
+    replacement from ``softmax(logits)`` (Kool et al., 2019).
+
+    Parameters
+    ----------
+    logits : Tensor of shape (..., N)
+    generator : torch.Generator, default=None
+        Source of the noise (a local generator makes the draw reproducible).
+    scale : float, default=1.0
+        Noise scale (1 = an exact sample).
+
+    Returns
+    -------
+    scores : Tensor of shape (..., N)
+
+    Examples
+    --------
+    >>> import torch
+    >>> a = gumbel_perturb(torch.zeros(3), generator=torch.Generator().manual_seed(0))
+    >>> b = gumbel_perturb(torch.zeros(3), generator=torch.Generator().manual_seed(0))
+    >>> bool(torch.equal(a, b))
+    True
+    """
+    g = sample_gumbel(logits.shape, generator=generator, dtype=logits.dtype,
+                      device=logits.device)
+    return logits + scale * g
+
+
 def _threshold(scores, k, tau):
     """Bisection for ``t`` with ``sum sigmoid((scores - t) / tau) = k`` (no gradient)."""
     # scores (..., N) -> t (..., 1)
@@ -92,8 +125,9 @@ def gumbel_topk(logits, k, *, tau=1.0, hard=False, generator=None, noise=True):
         forward pass, with the gradient of the soft weights (straight-through).
     generator : torch.Generator, default=None
         Source of the Gumbel noise (use a local generator for reproducibility).
-    noise : bool, default=True
-        If False, no noise is added: a deterministic soft top-k of ``logits``.
+    noise : bool or float, default=True
+        Scale of the Gumbel noise (:func:`gumbel_perturb`; True = 1). If
+        False or 0, no noise is added: a deterministic soft top-k of ``logits``.
 
     Returns
     -------
@@ -121,10 +155,7 @@ def gumbel_topk(logits, k, *, tau=1.0, hard=False, generator=None, noise=True):
         raise ValueError(f"k={k} must be between 1 and the number of items ({n}).")
     scores = logits
     if noise:
-        g = sample_gumbel(
-            logits.shape, generator=generator, dtype=logits.dtype, device=logits.device
-        )
-        scores = logits + g
+        scores = gumbel_perturb(logits, generator=generator, scale=float(noise))
     if k == n:
         weights = torch.ones_like(scores) + 0.0 * scores
     else:

@@ -16,6 +16,21 @@ import torch
 from torch import nn
 
 from .attention import ISAB
+from .learners import predict_logits
+
+
+def policy_inputs(Z, init):
+    """Policy input per row: features and the pretrained head's logit.
+
+    (N, d), (d+1,) -> (N, d+1)
+
+    Examples
+    --------
+    >>> import torch
+    >>> policy_inputs(torch.ones(2, 3), torch.tensor([1.0, 1.0, 1.0, 0.5])).tolist()
+    [[1.0, 1.0, 1.0, 3.5], [1.0, 1.0, 1.0, 3.5]]
+    """
+    return torch.cat([Z, predict_logits(Z, init).unsqueeze(-1)], dim=-1)
 
 
 class SelectionPolicy(nn.Module):
@@ -69,7 +84,10 @@ class SelectionPolicy(nn.Module):
 
     @property
     def tau(self):
-        """Current temperature ``min_tau + exp(log_tau)`` (a differentiable scalar)."""
+        """The learned Gumbel-top-B temperature ``min_tau + exp(log_tau)`` (§4.2).
+
+        A differentiable scalar: meta-training learns it with the policy.
+        """
         return self.min_tau + self.log_tau.exp()
 
     def forward(self, x):

@@ -1,0 +1,177 @@
+"""The meta-training recipe (:class:`MetaTrainConfig`) and its named presets.
+
+Plain Python and scikit-learn (no torch): everything :func:`~skpanda.panda._nn.training.meta_train`
+does besides the problem itself (data, budget, ``rho``, inner learner) is one
+field here. The presets are the recipes the estimator uses:
+
+- :meth:`MetaTrainConfig.paper` - the paper's recipe, for an unconstrained
+  downstream classifier (``LogisticRegression``, ``SGDClassifier``);
+- :meth:`MetaTrainConfig.constrained` - for a parity-penalised inner learner
+  (a fairlearn reduction downstream);
+- :meth:`MetaTrainConfig.pool_aware` - for a learner that enforces parity on
+  the unlabeled pool (untuned: the constrained recipe).
+"""
+
+import dataclasses
+import inspect
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+from sklearn.linear_model import SGDClassifier
+
+
+@dataclass(frozen=True)
+class MetaTrainConfig:
+    """Settings of Algorithm 1's meta-training loop.
+
+    Parameters
+    ----------
+    n_iter : int, default=300
+        Iterations (simulated tasks).
+    learning_rate : float, default=2e-3
+        Adam rate of the forward step (line 4).
+    prox_learning_rate : float, default=None
+        Adam rate of the proximal step (line 5); ``None`` = ``learning_rate``.
+    n_samples : int, default=4
+        Gumbel samples averaged per forward step (variance reduction).
+    n_prox_steps : int, default=3
+        Maximum gradient steps of each proximal step.
+    eta : float, default=1.0
+        Weight of the disparity in the proximal objective.
+    f1_weight : float, default=0.0
+        Weight of the soft-F1 term of the forward step's validation loss
+        (1 = soft F1 only, no log-loss).
+    sharpness : float, default=4.0
+        Slope of the sigmoid in the soft disparity and the soft F1.
+    rho_target : float, default=0.8
+        The proximal step aims at ``rho_target * rho``: a margin below ``rho``
+        because test disparity generalises worse than training disparity
+        (paper §4.3). ``score``, the history's ``constraint_held`` and the
+        choice of the kept policy use ``rho`` itself.
+    prox_adapt : tuple (up, down, lo, hi) or None, default=(1.3, 0.85, 0.2, 10.0)
+        Adaptive proximal rate (:class:`~skpanda.panda._nn.steps.ProximalStep`):
+        multiplied by ``up`` after an iteration that ends in violation, by
+        ``down`` otherwise, within ``[lo, hi]`` times ``prox_learning_rate``.
+    eval_every : int, default=10
+        Iterations between held-out evaluations of the test-time selection.
+    n_eval_tasks : int, default=8
+        Fixed evaluation tasks.
+    holdout : float, default=0.3
+        Fraction of D0 kept out of the training tasks for the evaluation tasks.
+    keep_best : bool, default=True
+        Restore the best evaluated policy at the end (else the last iterate).
+    policy_inputs : {"representation", "score"}, default="representation"
+        What the policy reads per row (:class:`~skpanda.panda._nn.policy.SelectionPolicy`).
+    sample : bool, default=False
+        Select (and evaluate) by a Gumbel-top-B sample instead of top-B.
+    checkpoint_every : int, default=50
+        Iterations between checkpoints (when a checkpoint path is given).
+
+    Examples
+    --------
+    >>> MetaTrainConfig.constrained().eta
+    10.0
+    >>> MetaTrainConfig.paper().replace(n_iter=50).n_iter
+    50
+    """
+
+    n_iter: int = 300
+    learning_rate: float = 2e-3
+    prox_learning_rate: Optional[float] = None
+    n_samples: int = 4
+    n_prox_steps: int = 3
+    eta: float = 1.0
+    f1_weight: float = 0.0
+    sharpness: float = 4.0
+    rho_target: float = 0.8
+    prox_adapt: Optional[Tuple[float, float, float, float]] = (1.3, 0.85, 0.2, 10.0)
+    eval_every: int = 10
+    n_eval_tasks: int = 8
+    holdout: float = 0.3
+    keep_best: bool = True
+    policy_inputs: str = "representation"
+    sample: bool = False
+    checkpoint_every: int = 50
+
+    @classmethod
+    def paper(cls, **changes):
+        """The paper's recipe (downstream LogisticRegression): validation log-loss,
+        ``eta = 1``, the whole representation as policy input, the best
+        evaluated policy kept, deterministic top-B."""
+        return cls(**changes)
+
+    @classmethod
+    def constrained(cls, **changes):
+        """For a parity-penalised inner learner: the forward step maximises the
+        soft F1 (a penalised classifier can gain F1 while its log-loss
+        worsens), ``eta = 10``, the policy reads the ``h^0`` score only (with
+        the whole representation it learns to pick by group, which does not
+        carry over to new rows), the last iterate is kept and selection is
+        sampled (the policy shifts the odds of rows, not a ranking)."""
+        recipe = dict(f1_weight=1.0, eta=10.0, policy_inputs="score", keep_best=False,
+                      sample=True)
+        return cls(**{**recipe, **changes})
+
+    @classmethod
+    def pool_aware(cls, **changes):
+        """For a pool-penalised inner learner: the constrained recipe, untuned."""
+        return cls.constrained(**changes)
+
+    def replace(self, **changes):
+        """A copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def prox_lr(self):
+        """The proximal step's base learning rate."""
+        return self.prox_learning_rate or self.learning_rate
+
+
+def _accepts(method, name):
+    try:
+        return name in inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def inner_learner_kind(estimator):
+    """Which inner learner stands in for ``estimator``: ``"logistic"``, ``"parity"``,
+    ``"pool"`` or ``"sgd"``.
+
+    A fit taking ``X_unlabeled`` (pool-aware learner) -> ``"pool"``; a fairlearn
+    reduction (a ``constraints`` attribute) -> ``"parity"``; scikit-learn's
+    ``SGDClassifier`` -> ``"sgd"``; anything else (``LogisticRegression``,
+    ``None``) -> ``"logistic"``.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression, SGDClassifier
+    >>> inner_learner_kind(LogisticRegression()), inner_learner_kind(SGDClassifier())
+    ('logistic', 'sgd')
+    """
+    if estimator is not None and _accepts(getattr(estimator, "fit", None), "X_unlabeled"):
+        return "pool"
+    if hasattr(estimator, "constraints"):
+        return "parity"
+    if isinstance(estimator, SGDClassifier):
+        return "sgd"
+    return "logistic"
+
+
+def recipe_for(kind, penalty, **changes):
+    """The preset for an inner learner of ``kind`` (:func:`inner_learner_kind`).
+
+    A penalised learner (``penalty > 0``) gets :meth:`MetaTrainConfig.constrained`
+    (:meth:`~MetaTrainConfig.pool_aware` for ``"pool"``); the logistic and SGD
+    learners get :meth:`MetaTrainConfig.paper`.
+
+    Examples
+    --------
+    >>> recipe_for("parity", 30.0).policy_inputs, recipe_for("logistic", 0.0).policy_inputs
+    ('score', 'representation')
+    """
+    if kind == "sgd" or not penalty:
+        return MetaTrainConfig.paper(**changes)
+    if kind == "pool":
+        return MetaTrainConfig.pool_aware(**changes)
+    return MetaTrainConfig.constrained(**changes)
