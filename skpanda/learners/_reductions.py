@@ -10,7 +10,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import ClassifierTags
-from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
+from sklearn.utils.validation import (
+    check_array,
+    check_is_fitted,
+    check_random_state,
+    validate_data,
+)
 
 from ..metrics import to_fairlearn_moment
 from ._validation import (
@@ -184,8 +189,7 @@ class PoolExponentiatedGradient(ClassifierMixin, BaseEstimator):
         y01 = self._encoder.transform(y)
         if sensitive_features is not None:
             sensitive_features = group_labels(sensitive_features, X.shape[0], "sensitive_features")
-        Xu = check_unlabeled(X_unlabeled, X.shape[1],
-                             lambda Z: validate_data(self, Z, reset=False))
+        Xu = check_unlabeled(X_unlabeled, X.shape[1], check_array)
         if constraint != "demographic_parity":
             Xu = None  # conditional moments need labels: the labeled rows carry them
         rows, groups, pooled = constraint_rows(X, sensitive_features, Xu,

@@ -9,7 +9,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import ClassifierTags
-from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
+from sklearn.utils.validation import (
+    check_array,
+    check_is_fitted,
+    check_random_state,
+    validate_data,
+)
 
 from ..metrics import get_constraint
 from ._search import dp_search, odds_search, plug_in_objective, sorted_groups
@@ -182,8 +187,7 @@ class PoolThresholdClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"y must hold exactly two classes, got {self.classes_.size}.")
         if sensitive_features is not None:
             sensitive_features = group_labels(sensitive_features, X.shape[0], "sensitive_features")
-        Xu = check_unlabeled(X_unlabeled, X.shape[1],
-                             lambda Z: validate_data(self, Z, reset=False))
+        Xu = check_unlabeled(X_unlabeled, X.shape[1], check_array)
         rows, groups, _ = constraint_rows(X, sensitive_features, Xu,
                                           sensitive_features_unlabeled)
         groups = self._constraint_groups(groups, rows.shape[0], sensitive_features)
