@@ -19,6 +19,7 @@ from sklearn.utils.validation import (
 
 from ..metrics import to_fairlearn_moment
 from ._validation import (
+    check_binary,
     check_constraint,
     check_rho,
     check_unlabeled,
@@ -96,6 +97,8 @@ class PoolExponentiatedGradient(ClassifierMixin, BaseEstimator):
     classes_ : ndarray of shape (2,)
     pool_rows_used_ : bool
         Whether the parity moment was measured on unlabeled rows.
+    n_iter_ : int
+        Exponentiated-gradient iterations run.
     n_features_in_ : int
 
     See Also
@@ -182,10 +185,9 @@ class PoolExponentiatedGradient(ClassifierMixin, BaseEstimator):
         """
         constraint, rho = check_constraint(self.constraint), check_rho(self.rho)
         X, y = validate_data(self, X, y, reset=True)
+        check_binary(y)
         self._encoder = LabelEncoder().fit(y)
         self.classes_ = self._encoder.classes_
-        if self.classes_.size != 2:
-            raise ValueError(f"y must hold exactly two classes, got {self.classes_.size}.")
         y01 = self._encoder.transform(y)
         if sensitive_features is not None:
             sensitive_features = group_labels(sensitive_features, X.shape[0], "sensitive_features")
@@ -203,6 +205,7 @@ class PoolExponentiatedGradient(ClassifierMixin, BaseEstimator):
         codes, _ = encode_groups(groups, name="sensitive_features_unlabeled")
         self.pool_rows_used_ = pooled
         self.eg_ = self._fit_eg(X, y01, Xu if pooled else None, codes, constraint, rho)
+        self.n_iter_ = int(self.eg_.last_iter_) + 1
         return self
 
     def _fit_eg(self, X, y01, Xu, codes, constraint, rho):

@@ -19,6 +19,7 @@ from sklearn.utils.validation import (
 from ..metrics import get_constraint
 from ._search import dp_search, odds_search, plug_in_objective, sorted_groups
 from ._validation import (
+    check_binary,
     check_constraint,
     check_rho,
     check_unlabeled,
@@ -181,10 +182,9 @@ class PoolThresholdClassifier(ClassifierMixin, BaseEstimator):
         """
         constraint, rho = self._check_params()
         X, y = validate_data(self, X, y, reset=True)
+        check_binary(y)
         self._encoder = LabelEncoder().fit(y)
         self.classes_ = self._encoder.classes_
-        if self.classes_.size != 2:
-            raise ValueError(f"y must hold exactly two classes, got {self.classes_.size}.")
         if sensitive_features is not None:
             sensitive_features = group_labels(sensitive_features, X.shape[0], "sensitive_features")
         Xu = check_unlabeled(X_unlabeled, X.shape[1], check_array)

@@ -91,3 +91,17 @@ def constraint_rows(X, groups, X_unlabeled, groups_unlabeled):
             "pass their groups (selectors: fit_selected(..., sensitive_features=pool_groups))."
         )
     return X_unlabeled, groups_unlabeled, True
+
+
+def check_binary(y):
+    """Raise a ``ValueError`` unless ``y`` is a binary target with two classes."""
+    from sklearn.utils.multiclass import type_of_target
+
+    kind = type_of_target(y, input_name="y", raise_unknown=True)
+    if kind == "continuous" or kind.startswith("continuous"):
+        raise ValueError("Unknown label type: continuous; y must hold two classes.")
+    if kind != "binary" or np.unique(y).size != 2:
+        n = np.unique(y).size
+        if n < 2:
+            raise ValueError("y holds one class only; fit needs both classes.")
+        raise ValueError(f"Only binary classification is supported; y holds {n} classes.")
