@@ -32,6 +32,8 @@ _LAZY = {
     "equalized_odds": "skpanda.metrics",
     "error_rate_balance": "skpanda.metrics",
     "disparity": "skpanda.metrics",
+    "PoolThresholdClassifier": "skpanda.learners",
+    "PoolExponentiatedGradient": "skpanda.learners",
 }
 
 __all__ = ["__version__", *_LAZY]

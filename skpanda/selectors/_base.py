@@ -27,6 +27,7 @@ from ._utils import (
     predict_labels,
     query_template,
     stack_rows,
+    takes_unlabeled,
     top_k,
 )
 from ._validation import check_groups, split_sensitive_column
@@ -386,7 +387,9 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
 
         Under ``warm_start="representation"`` it sees the selected rows only;
         under ``"data"`` D0 and the selected rows. Both in the shared
-        representation (``transform``).
+        representation (``transform``). A pool-aware learner (``fit`` takes
+        ``X_unlabeled``, :mod:`skpanda.learners`) also gets the whole encoded
+        pool and its groups, and enforces its parity bound there.
 
         Returns
         -------
@@ -397,13 +400,21 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
             self, X_pool, sensitive_features, "sensitive_features"
         )
         X_pool = self._validate_X(X_pool, reset=False)
+        pool_aware = takes_unlabeled(self._estimator_template())
+        if pool_aware and groups is None and self.groups_.size > 1:
+            raise ValueError(
+                f"fit_selected needs sensitive_features= (the pool's groups): the estimator "
+                f"{type(self._estimator_template()).__name__} enforces its bound on the pool."
+            )
+        groups = (np.zeros(X_pool.shape[0], np.intp) if groups is None
+                  else check_groups(groups, X_pool.shape[0], "sensitive_features"))
         Z_sel = self._encode(_take(X_pool, positions))
         y_sel = self.label_encoder_.transform(np.asarray(y_pool)[positions])
-        g = (np.zeros(len(positions), np.intp) if groups is None
-             else check_groups(groups, X_pool.shape[0], "sensitive_features")[positions])
+        g = groups[positions]
         if self._trains_on_d0():
             Z_sel, y_sel, g = self._with_d0(Z_sel, y_sel, g)
-        return fit_classifier(self._estimator_template(), Z_sel, y_sel, g)
+        pool = dict(Z_unlabeled=self._encode(X_pool), groups_unlabeled=groups) if pool_aware else {}
+        return fit_classifier(self._estimator_template(), Z_sel, y_sel, g, **pool)
 
     # ------------------------------------------------------------ transform
     @available_if(_has_encoder)

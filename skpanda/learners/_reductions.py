@@ -1,0 +1,247 @@
+"""PoolExponentiatedGradient: fairlearn's reductions with the parity moment on a pool."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from fairlearn.reductions import DemographicParity, ErrorRate, ExponentiatedGradient, UtilityParity
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import ClassifierTags
+from sklearn.utils.validation import (
+    check_array,
+    check_is_fitted,
+    check_random_state,
+    validate_data,
+)
+
+from ..metrics import to_fairlearn_moment
+from ._validation import (
+    check_binary,
+    check_constraint,
+    check_rho,
+    check_unlabeled,
+    constraint_rows,
+    encode_groups,
+    group_labels,
+)
+
+
+class _RowsDemographicParity(DemographicParity):
+    """fairlearn's DemographicParity moment restricted to the rows in ``mask``.
+
+    Rows outside ``mask`` get no event (fairlearn skips rows whose event is
+    missing, as its TruePositiveRateParity does for Y = 0), so ``gamma`` and the
+    signed weights are those of demographic parity on the masked rows alone.
+    """
+
+    def __init__(self, mask, *, difference_bound):
+        super().__init__(difference_bound=difference_bound)
+        self.mask = mask
+
+    def load_data(self, X, y, *, sensitive_features, control_features=None):
+        index = pd.RangeIndex(len(self.mask))
+        event = pd.Series(np.where(self.mask, "all", None), index=index, dtype=object)
+        UtilityParity.load_data(self, X, pd.Series(np.asarray(y), index=index),
+                                sensitive_features=pd.Series(sensitive_features, index=index),
+                                event=event)
+
+
+class _RowsErrorRate(ErrorRate):
+    """fairlearn's ErrorRate objective on the rows in ``mask`` (a mean over them)."""
+
+    def __init__(self, mask):
+        super().__init__()
+        self.mask = mask
+
+    def gamma(self, predictor):
+        y_pred = np.squeeze(np.asarray(predictor(self.X), dtype=float))
+        err = np.abs(self.tags["label"].to_numpy(dtype=float) - y_pred)[self.mask].mean()
+        return pd.Series(err, index=self.index)
+
+    def signed_weights(self, lambda_vec=None):
+        scale = self.mask * (self.mask.size / self.mask.sum())
+        return super().signed_weights(lambda_vec) * scale
+
+
+class PoolExponentiatedGradient(ClassifierMixin, BaseEstimator):
+    """Group-blind fair classifier: fairlearn's reductions with the bound on unlabeled rows.
+
+    fairlearn's ``ExponentiatedGradient`` (Agarwal et al., 2018) with the
+    loss -- the error rate -- measured on the labeled rows and, for demographic
+    parity, the parity moment measured on the unlabeled rows. The group is
+    not needed at predict time.
+
+    Parameters
+    ----------
+    estimator : classifier, default=None
+        Base learner with ``fit(X, y, sample_weight=...)``; ``None`` is
+        ``LogisticRegression(solver="liblinear")`` (fast on a large pool).
+    constraint : str, default="demographic_parity"
+        ``"demographic_parity"``, ``"equalized_odds"`` or ``"error_rate_balance"``.
+    rho : float, default=0.04
+        Bound, in (0, 1).
+    max_iter : int, default=50
+        fairlearn's ``max_iter``.
+    eps : float, default=0.01
+        fairlearn's ``eps`` (allowed constraint violation of the Lagrangian solution).
+    random_state : int, RandomState instance or None, default=None
+        Seeds :meth:`predict` (the randomized classifier's draws).
+
+    Attributes
+    ----------
+    eg_ : fairlearn.reductions.ExponentiatedGradient
+        The fitted reduction (``predictors_``, ``weights_``).
+    classes_ : ndarray of shape (2,)
+    pool_rows_used_ : bool
+        Whether the parity moment was measured on unlabeled rows.
+    n_iter_ : int
+        Exponentiated-gradient iterations run.
+    n_features_in_ : int
+
+    See Also
+    --------
+    PoolThresholdClassifier : per-group thresholds (needs the group at predict time).
+
+    Notes
+    -----
+    Rows: the labeled ``(X, y)`` and the unlabeled ``X_unlabeled`` are stacked
+    and handed to fairlearn with two moments restricted by a row mask, so the
+    best-response learner is fitted on all rows with the signed weights
+    :math:`C_i = c_i^{err} + c_i^{DP}(\\lambda)`: the error-rate weights
+    (scaled to a mean over the labeled rows, 0 on unlabeled rows) plus
+    demographic parity's weights, nonzero only on the unlabeled rows (their
+    events). The Lagrangian is
+
+    .. math:: L(Q, \\lambda) = \\widehat{err}_{L}(Q)
+              + \\lambda^\\top (\\hat\\gamma_{U}(Q) - \\rho),
+              \\quad \\hat\\gamma_{U, a}(Q) = \\pm(E_U[h | a] - E_U[h])
+
+    i.e. the paper's Table-1 :math:`\\Delta^{DP} \\le \\rho` on the unlabeled
+    rows U and the error on the labeled rows L.
+
+    *Equalized odds / error-rate balance* need labels for their conditioning
+    events; unlabeled rows have none, so the conditional moment uses the
+    **labeled rows** (exactly fairlearn's ``ExponentiatedGradient`` on them;
+    error-rate balance uses ``EqualizedOdds(rho / 2)``, which implies
+    :math:`\\Delta^{EB} \\le \\rho`). ``X_unlabeled`` is then validated and unused.
+
+    ``predict_proba`` is the randomized classifier's probability of a positive,
+    :math:`\\sum_t Q_t h_t(x)` over fairlearn's public ``predictors_`` and
+    ``weights_``; ``predict`` draws from it with ``random_state``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skpanda.learners import PoolExponentiatedGradient
+    >>> rng = np.random.RandomState(0)
+    >>> X, g = rng.normal(size=(200, 3)), rng.randint(2, size=200)
+    >>> y = (X[:, 0] + g + rng.normal(size=200) > 1).astype(int)
+    >>> Xu, gu = rng.normal(size=(1000, 3)), rng.randint(2, size=1000)
+    >>> clf = PoolExponentiatedGradient(rho=0.05, random_state=0).fit(
+    ...     X, y, sensitive_features=g, X_unlabeled=Xu, sensitive_features_unlabeled=gu)
+    >>> clf.predict_proba(Xu[:3]).shape
+    (3, 2)
+    """
+
+    __metadata_request__fit = {"sensitive_features": True, "X_unlabeled": True,
+                               "sensitive_features_unlabeled": True}
+
+    def __init__(self, estimator=None, *, constraint="demographic_parity", rho=0.04,
+                 max_iter=50, eps=0.01, random_state=None):
+        self.estimator = estimator
+        self.constraint = constraint
+        self.rho = rho
+        self.max_iter = max_iter
+        self.eps = eps
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags = ClassifierTags(multi_class=False)
+        return tags
+
+    def fit(self, X, y, *, sensitive_features=None, X_unlabeled=None,
+            sensitive_features_unlabeled=None):
+        """Fit the reduction; the parity moment uses the unlabeled rows when given.
+
+        Parameters
+        ----------
+        X, y : array-like
+            Labeled rows and binary labels.
+        sensitive_features : array-like of shape (n_samples,), default=None
+            Groups of the labeled rows (needed for equalized odds / error-rate
+            balance, and for demographic parity without unlabeled rows).
+        X_unlabeled : array-like of shape (n_unlabeled, n_features), default=None
+            Unlabeled rows for the demographic-parity moment.
+        sensitive_features_unlabeled : array-like of shape (n_unlabeled,), default=None
+            Their groups (may include groups absent from the labeled rows).
+
+        Returns
+        -------
+        self : object
+        """
+        constraint, rho = check_constraint(self.constraint), check_rho(self.rho)
+        X, y = validate_data(self, X, y, reset=True)
+        check_binary(y)
+        self._encoder = LabelEncoder().fit(y)
+        self.classes_ = self._encoder.classes_
+        y01 = self._encoder.transform(y)
+        if sensitive_features is not None:
+            sensitive_features = group_labels(sensitive_features, X.shape[0], "sensitive_features")
+        Xu = check_unlabeled(X_unlabeled, X.shape[1], check_array)
+        if constraint != "demographic_parity":
+            Xu = None  # conditional moments need labels: the labeled rows carry them
+        rows, groups, pooled = constraint_rows(X, sensitive_features, Xu,
+                                               sensitive_features_unlabeled)
+        if groups is None:
+            warnings.warn(
+                f"{type(self).__name__} was fitted without groups: all rows form one group "
+                "and the parity bound means nothing.", UserWarning)
+            groups = np.zeros(rows.shape[0], dtype=object)
+        groups = group_labels(groups, rows.shape[0], "sensitive_features_unlabeled")
+        codes, _ = encode_groups(groups, name="sensitive_features_unlabeled")
+        self.pool_rows_used_ = pooled
+        self.eg_ = self._fit_eg(X, y01, Xu if pooled else None, codes, constraint, rho)
+        self.n_iter_ = int(self.eg_.last_iter_) + 1
+        return self
+
+    def _fit_eg(self, X, y01, Xu, codes, constraint, rho):
+        base = LogisticRegression(solver="liblinear") if self.estimator is None else self.estimator
+        bound = rho / 2 if constraint == "error_rate_balance" else rho
+        if Xu is None:
+            eg = ExponentiatedGradient(base, to_fairlearn_moment(constraint, bound),
+                                       max_iter=self.max_iter, eps=self.eps)
+            return eg.fit(X, y01, sensitive_features=codes)
+        mask = np.r_[np.zeros(X.shape[0], bool), np.ones(Xu.shape[0], bool)]
+        X_all = np.vstack([X, Xu])
+        y_all = np.r_[y01, np.zeros(Xu.shape[0], y01.dtype)]  # placeholders, never scored
+        groups = np.r_[np.full(X.shape[0], codes[0]), codes]  # labeled rows carry no event
+        eg = ExponentiatedGradient(
+            base, _RowsDemographicParity(mask, difference_bound=bound),
+            objective=_RowsErrorRate(~mask), max_iter=self.max_iter, eps=self.eps)
+        return eg.fit(X_all, y_all, sensitive_features=groups)
+
+    def predict_proba(self, X):
+        """Probability of each class under the randomized classifier ``sum_t Q_t h_t``."""
+        check_is_fitted(self, "eg_")
+        X = validate_data(self, X, reset=False)
+        weights = self.eg_.weights_
+        pos = np.zeros(X.shape[0])
+        for t, w in weights.items():
+            if w > 0:
+                pos += w * np.asarray(self.eg_.predictors_[t].predict(X), dtype=float)
+        pos = np.clip(pos / weights.sum(), 0.0, 1.0)
+        return np.column_stack([1.0 - pos, pos])
+
+    def predict(self, X):
+        """Labels drawn from :meth:`predict_proba`, seeded by ``random_state``."""
+        pos = self.predict_proba(X)[:, 1]
+        flip = check_random_state(self.random_state).random_sample(pos.shape[0])
+        return self.classes_[(flip < pos).astype(np.intp)]
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy of :meth:`predict`."""
+        return accuracy_score(y, self.predict(X), sample_weight=sample_weight)
