@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from skpanda._model_folder import write_manifest
 from skpanda.cli import main
 
 
@@ -47,7 +48,8 @@ def test_fit_select_round_trip_in_a_subprocess(files, tmp_path):
                                 "--sensitive", "sex", "--drop", "id", "--method", "entropy",
                                 "--out", str(model)], capture_output=True, text=True)
     assert fit.returncode == 0, fit.stderr
-    assert (model / "skpanda-model.json").exists() and (model / "pipeline.joblib").exists()
+    assert (model / "skpanda-model.json").exists() and (model / "pipeline.skops").exists()
+    assert (model / "manifest.json").exists() and not list(model.glob("*.joblib"))
     sel = subprocess.run(run + ["select", "--model", str(model), "--pool",
                                 str(files / "pool.csv"), "--budget", "7", "--id-column", "id",
                                 "--out", str(out)], capture_output=True, text=True)
@@ -130,7 +132,8 @@ def test_fit_error_for_bad_selector_parameter(files, tmp_path, capsys):
 
 @pytest.mark.parametrize("edit, match", [
     (lambda f, m: {"--model": str(f / "nowhere")}, "is not a model folder"),
-    (lambda f, m: {"--model": str(f / "broken")}, "cannot be read"),
+    (lambda f, m: {"--model": str(f / "broken")}, "is not a skops file"),
+    (lambda f, m: {"--model": str(f / "damaged")}, "does not match its size and SHA-256"),
     (lambda f, m: {"--pool": str(f / "nope.csv")}, "does not exist"),
     (lambda f, m: {"--pool": str(f / "empty.csv")}, "is empty"),
     (lambda f, m: {"--pool": str(f / "no_age.csv")}, "has no column(s) ['age']"),
@@ -145,7 +148,13 @@ def test_select_errors(files, model, tmp_path, capsys, edit, match):
     pd.read_csv(files / "pool.csv").drop(columns="age").to_csv(files / "no_age.csv", index=False)
     broken = files / "broken"
     shutil.copytree(model, broken, dirs_exist_ok=True)
-    (broken / "pipeline.joblib").write_bytes(b"not a pickle")
+    (broken / "pipeline.skops").write_bytes(b"not a zip")
+    write_manifest(broken)  # listed correctly, yet not a skops file
+    damaged = files / "damaged"
+    shutil.copytree(model, damaged, dirs_exist_ok=True)
+    data = bytearray((damaged / "pipeline.skops").read_bytes())
+    data[len(data) // 2] ^= 1  # one flipped bit, manifest untouched
+    (damaged / "pipeline.skops").write_bytes(bytes(data))
     args = {"--model": str(model), "--pool": str(files / "pool.csv"), "--budget": "5",
             "--out": str(tmp_path / "o.csv")}
     args.update(edit(files, model))
