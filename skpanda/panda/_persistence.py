@@ -21,11 +21,52 @@ from .. import __version__
 from ..selectors._utils import fit_classifier
 
 FILE_NAME = "panda.pt"
+# Parameters that do not change what meta-training computes up to a given iteration:
+# a checkpoint may be resumed with other values (e.g. a larger n_iter).
+_RESUMABLE_PARAMS = ("n_iter", "verbose", "device", "checkpoint_path", "sample",
+                     "query_batch_size")
 
 
 def _file(path):
     path = Path(path)
     return path / FILE_NAME if path.is_dir() else path
+
+
+def fit_fingerprint(selector, X, y, groups):
+    """SHA-256 of D0 ``(X, y, groups)`` and of the parameters meta-training depends on.
+
+    Stored in meta-training checkpoints: a checkpoint is resumed only by a fit
+    on the same data with the same parameters (any but ``n_iter``, ``verbose``,
+    ``device``, ``checkpoint_path``, ``sample``, ``query_batch_size``).
+    """
+    import hashlib
+
+    import joblib
+
+    params = {k: v for k, v in selector.get_params(deep=False).items()
+              if k not in _RESUMABLE_PARAMS}
+    h = hashlib.sha256()
+    for name, value in [("X", X), ("y", y), ("groups", groups), *sorted(params.items())]:
+        try:
+            text = joblib.hash(value)
+        except Exception:  # noqa: BLE001 - an object joblib cannot hash: its type
+            text = f"{type(value).__module__}.{type(value).__qualname__}"
+        h.update(f"{name}={text};".encode())
+    return h.hexdigest()
+
+
+def check_resumable(path, checkpoint, fingerprint):
+    """Raise a clear ValueError unless ``checkpoint`` was written for ``fingerprint``."""
+    if checkpoint.get("fingerprint") == fingerprint:
+        return checkpoint
+    version = checkpoint.get("skpanda_version", "an unknown version")
+    what = ("has no data fingerprint" if "fingerprint" not in checkpoint else
+            "was written for other data or other parameters")
+    raise ValueError(
+        f"checkpoint_path={str(path)!r} holds a meta-training checkpoint (skpanda {version}) "
+        f"that {what}, so it cannot be resumed by this fit. Delete it to start afresh, or "
+        "pass another checkpoint_path."
+    )
 
 
 def save_selector(selector, path):
@@ -131,6 +172,7 @@ def load_selector(cls, path, *, estimator=None, device="auto"):
     meta = _read_meta(path, state, cls)
     try:
         selector = cls(**{**meta["params"], "estimator": estimator, "device": device})
+        selector._check_params()
         selector.fairness_penalty_ = float(meta["fairness_penalty_"])  # the policy's inputs
     except (TypeError, ValueError) as exc:
         raise _damaged(path, state, f"bad metadata ({exc})") from None

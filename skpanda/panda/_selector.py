@@ -100,7 +100,9 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         Progress bars for pretraining and meta-training.
     checkpoint_path : str or path-like, default=None
         Meta-training checkpoint file, written every 50 iterations and at the
-        end. If it exists when ``fit`` starts, meta-training resumes from it.
+        end. If it exists when ``fit`` starts, meta-training resumes from it;
+        a checkpoint written for other data or parameters (all but ``n_iter``,
+        ``verbose``, ``device``, ``sample``) raises ``ValueError``.
     {random_state}
 
     Attributes
@@ -270,14 +272,19 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         if self.checkpoint_path is None or not Path(self.checkpoint_path).is_file():
             return None
         from ._nn.bridge import read_checkpoint
+        from ._persistence import check_resumable
 
-        return read_checkpoint(self.checkpoint_path)
+        return check_resumable(self.checkpoint_path, read_checkpoint(self.checkpoint_path),
+                               self._fingerprint)
 
     # --------------------------------------------------------------- fit
     def _fit_encoder(self, X, y, groups):
         from ._nn.bridge import fit_encoder, resolve_device
 
+        from ._persistence import fit_fingerprint
+
         self.device_ = resolve_device(self.device)
+        self._fingerprint = fit_fingerprint(self, X, y, groups)  # checkpoints' D0 + params
         preprocessor = super()._fit_encoder(X, y, groups)
         resume = self._resume_state()
         return fit_encoder(X, y, preprocessor=preprocessor, arch=self._encoder_arch(),
@@ -320,7 +327,8 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
             f1_weight=1.0 if penalty else 0.0, eta=_CONSTRAINED_ETA if penalty else 1.0,
             keep_best=not penalty,
             verbose=self.verbose, checkpoint_path=self.checkpoint_path, resume=resume,
-            extra={"encoder": module_state(self.encoder_net_)},
+            extra={"encoder": module_state(self.encoder_net_),
+                   "fingerprint": self._fingerprint},
         )
         if interrupted:
             warnings.warn(f"{type(self).__name__}.fit: meta-training stopped early "
