@@ -357,7 +357,9 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         """Save the fitted selector to ``path`` (a file, or a directory to hold one).
 
         Weights are stored as tensors and parameters as JSON; :meth:`load`
-        reads them back without executing code. Parameters that are objects
+        reads them back without executing code. The file also records the
+        skpanda version that wrote it and a SHA-256 digest of its content, and
+        is written atomically (temporary file, then rename). Parameters that are objects
         (``estimator``, ``encoder``) cannot be stored this way: pass
         ``estimator`` again to :meth:`load`; a custom ``encoder`` is refused.
 
@@ -386,6 +388,14 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         Returns
         -------
         selector : PandaQuerySelector
+
+        Raises
+        ------
+        ValueError
+            If the file is not a PANDA file, is damaged (its content does not
+            match its digest), or was written by an incompatible skpanda
+            version (a missing entry, an unknown parameter, weights of another
+            shape): one line naming the file, the problem and that version.
         """
         from ._persistence import load_selector
 
