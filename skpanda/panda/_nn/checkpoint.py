@@ -26,8 +26,9 @@ _HEADER = ("format", "skpanda_version", "digest")
 def content_digest(payload):
     """SHA-256 (hex) of a payload of tensors, numbers, strings and containers.
 
-    The digest covers every entry except ``"digest"`` itself. Dict entries are hashed in a fixed (sorted) order, so
-    the digest does not depend on insertion order.
+    The digest covers every entry except ``"digest"`` itself. Dict entries
+    are hashed in a fixed (sorted) order, so the digest does not depend on
+    insertion order.
     """
     h = hashlib.sha256()
     _feed(h, {k: v for k, v in payload.items() if k != "digest"})
