@@ -194,7 +194,7 @@ def fit_model(df, args):
     except KeyboardInterrupt:
         raise Interrupted("No model written." + (
             resume if ckpt and Path(ckpt).is_file() else "")) from None
-    if getattr(selector, "n_iter_", None) is not None and selector.n_iter_ < selector.n_iter:
+    if args.method == "panda" and selector.n_iter_ < selector.n_iter:
         raise Interrupted(f"Meta-training stopped at iteration {selector.n_iter_} of "
                           f"{selector.n_iter}; no model written.{resume}")
     if default_ckpt is not None:
