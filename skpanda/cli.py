@@ -13,19 +13,22 @@ See ``docs/cli.md``.
 """
 
 import argparse
+import copy
 import json
 import sys
 import time
+import warnings
 from pathlib import Path
 
-import joblib
 import pandas as pd
 
 from . import __version__
+from ._model_folder import dump_skops, load_skops, verify_manifest, write_folder_atomically
 from .datasets import make_preprocessor
 from .panda import PandaQuerySelector
 from .pipeline import SelectionPipeline, make_selection_pipeline
 from .selectors import get_selector_spec, make_selector
+from .selectors._utils import fit_classifier
 from .simulation import DATASETS, METHODS, run_experiment, summary_table
 
 #: Methods ``skpanda fit`` accepts: every registered one (PANDA registers on import).
@@ -141,58 +144,140 @@ def _check_target(y, name):
                        f"{len(values)}: {list(values[:5])}{' ...' if len(values) > 5 else ''}.")
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during ``skpanda fit``; the message says how to resume."""
+
+
+def checkpoint_for(out):
+    """The meta-training checkpoint ``skpanda fit --out MODEL`` keeps: ``MODEL.ckpt``."""
+    out = Path(out).absolute()
+    return out.with_name(out.name + ".ckpt")
+
+
+def _fit_pipeline(pipe, df, args, features):
+    """Fit, keeping the selector's own 'stopped early' warnings off the console."""
+    name = pipe.steps[-1][0]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="PANDA meta-training interrupted")
+        warnings.filterwarnings("ignore", message=r".*fit: meta-training stopped early")
+        pipe.fit(df[features], df[args.target].to_numpy(),
+                 **{f"{name}__sensitive_features": df[args.sensitive].to_numpy()})
+
+
 def fit_model(df, args):
-    """Fit ``make_preprocessor`` + the selector of ``args.method`` on a labeled frame."""
+    """Fit ``make_preprocessor`` + the selector of ``args.method`` on a labeled frame.
+
+    PANDA checkpoints its meta-training in :func:`checkpoint_for` ``(args.out)``
+    (unless ``--param checkpoint_path=...``); a Ctrl-C raises :class:`Interrupted`
+    and the same command resumes from that checkpoint.
+    """
     dropped = {args.target, *args.drop} | ({args.sensitive} if args.exclude_sensitive else set())
     features = [c for c in df.columns if c not in dropped]
     if not features:
         raise CLIError(f"--data {args.data!r} has no feature column left besides the target.")
+    params, default_ckpt = dict(args.param), None
     selector = make_selector(args.method, rho=args.rho, constraint=args.constraint,
                              random_state=args.random_state)
-    selector.set_params(budget=args.budget, **dict(args.param))
-    X = df[features]
-    pipe = make_selection_pipeline(make_preprocessor(X), selector)
-    name = pipe.steps[-1][0]
-    pipe.fit(X, df[args.target].to_numpy(),
-             **{f"{name}__sensitive_features": df[args.sensitive].to_numpy()})
-    meta = {"format": MODEL_FORMAT, "format_version": 1, "skpanda_version": __version__,
+    if "checkpoint_path" in selector.get_params() and params.get("checkpoint_path") is None:
+        params["checkpoint_path"] = default_ckpt = str(checkpoint_for(args.out))
+    selector.set_params(budget=args.budget, **params)
+    pipe = make_selection_pipeline(make_preprocessor(df[features]), selector)
+    ckpt = params.get("checkpoint_path")
+    resume = f" Checkpoint {ckpt}: run the same command again to resume." if ckpt else ""
+    try:
+        _fit_pipeline(pipe, df, args, features)
+    except KeyboardInterrupt:
+        raise Interrupted("No model written." + (
+            resume if ckpt and Path(ckpt).is_file() else "")) from None
+    if args.method == "panda" and selector.n_iter_ < selector.n_iter:
+        raise Interrupted(f"Meta-training stopped at iteration {selector.n_iter_} of "
+                          f"{selector.n_iter}; no model written.{resume}")
+    if default_ckpt is not None:
+        selector.set_params(checkpoint_path=None)  # the saved model names no stray file
+    meta = {"format": MODEL_FORMAT, "format_version": 2, "skpanda_version": __version__,
             "method": args.method, "target": args.target, "sensitive": args.sensitive,
             "features": features, "classes": [str(c) for c in selector.classes_],
             "needs_pool_groups": get_selector_spec(args.method).needs_pool_groups}
-    return pipe, meta
+    return pipe, meta, default_ckpt
+
+
+def _baseline_files(pipe, folder):
+    """Write a non-PANDA pipeline with skops; returns whether h^0 must be refit on load.
+
+    A downstream model skops cannot store (fairlearn's ExponentiatedGradient
+    keeps pandas internals) is left out; :func:`load_model` refits it on the
+    stored D0 representation, deterministically.
+    """
+    try:
+        dump_skops(pipe, folder / "pipeline.skops")
+        return False
+    except Exception:  # noqa: BLE001 - any object skops cannot store
+        selector = copy.copy(pipe.steps[-1][1])
+        del selector.estimator_
+        dump_skops(SelectionPipeline([*pipe.steps[:-1], (pipe.steps[-1][0], selector)]),
+                   folder / "pipeline.skops")
+        return True
 
 
 def save_model(pipe, meta, folder):
-    """Write a model folder: JSON metadata, the pipeline (PANDA: its own safe file)."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write a model folder atomically: metadata, safe files, ``manifest.json``.
+
+    PANDA: ``panda.pt`` (tensors + JSON) and ``preprocessor.skops``; other
+    methods: ``pipeline.skops``. No file is a pickle; see ``docs/cli.md``.
+    """
+    def write(tmp):
+        meta_out = dict(meta)
+        if meta["method"] == "panda":
+            pipe.steps[-1][1].save(tmp / "panda.pt")
+            dump_skops(pipe[:-1], tmp / "preprocessor.skops")
+        else:
+            meta_out["refit_estimator"] = _baseline_files(pipe, tmp)
+        (tmp / MODEL_META).write_text(json.dumps(meta_out, indent=1))
+
+    return write_folder_atomically(folder, write)
+
+
+def _load_files(files, meta):
+    def need(name):
+        if name not in files:
+            raise ValueError(f"the manifest lists no {name!r}")
+        return files[name]
+
     if meta["method"] == "panda":
-        pipe.steps[-1][1].save(folder)
-        joblib.dump(pipe[:-1], folder / "preprocessor.joblib")
-    else:
-        joblib.dump(pipe, folder / "pipeline.joblib")
-    (folder / MODEL_META).write_text(json.dumps(meta, indent=1))
+        pre = load_skops(need("preprocessor.skops"))
+        panda = PandaQuerySelector.load(need("panda.pt"))
+        return SelectionPipeline([*pre.steps, ("pandaqueryselector", panda)])
+    pipe = load_skops(need("pipeline.skops"))
+    if meta.get("refit_estimator"):
+        sel = pipe.steps[-1][1]
+        sel.estimator_ = fit_classifier(sel._estimator_template(), sel.Z_fit_, sel.y_fit_,
+                                        sel.groups_fit_)
+    return pipe
 
 
 def load_model(folder):
-    """Read a model folder written by :func:`save_model`; one-line errors."""
+    """Read a model folder written by :func:`save_model`; one-line errors.
+
+    ``manifest.json`` is checked (sizes, SHA-256) before any file is read, and
+    no file is unpickled: loading executes no code from the folder.
+    """
     folder = Path(folder)
-    try:
-        meta = json.loads((folder / MODEL_META).read_text())
-        if meta.get("format") != MODEL_FORMAT:
-            raise ValueError("unknown format")
-    except (OSError, ValueError, AttributeError):
+    if not (folder / "manifest.json").is_file() or not (folder / MODEL_META).is_file():
+        old = (folder / "pipeline.joblib").exists() or (folder / "preprocessor.joblib").exists()
+        why = ("an old pickle-based folder, never loaded: refit it" if old
+               else "no manifest.json and skpanda-model.json")
         raise CLIError(f"--model {str(folder)!r} is not a model folder written by "
-                       "`skpanda fit` (no readable skpanda-model.json).") from None
+                       f"`skpanda fit` ({why}).")
     try:
-        if meta["method"] == "panda":
-            pre = joblib.load(folder / "preprocessor.joblib")
-            panda = PandaQuerySelector.load(folder)
-            return SelectionPipeline([*pre.steps, ("pandaqueryselector", panda)]), meta
-        return joblib.load(folder / "pipeline.joblib"), meta
+        files = verify_manifest(folder)
+        meta = json.loads(files[MODEL_META].read_text())
+        if not isinstance(meta, dict) or meta.get("format") != MODEL_FORMAT:
+            raise ValueError(f"{MODEL_META} has no format tag {MODEL_FORMAT!r}")
+        return _load_files(files, meta), meta
     except Exception as exc:
+        text = str(exc).strip()
         raise CLIError(f"--model {str(folder)!r} cannot be read ({type(exc).__name__}: "
-                       f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}); "
+                       f"{text.splitlines()[0] if text else ''}); "
                        "refit it with `skpanda fit`.") from None
 
 
@@ -221,8 +306,10 @@ def cmd_fit(args):
     df = read_csv(args.data, "--data")
     _require_columns(df, [args.target, args.sensitive, *args.drop], f"--data {args.data!r}")
     _check_target(df[args.target], args.target)
-    pipe, meta = fit_model(df, args)
+    pipe, meta, checkpoint = fit_model(df, args)
     save_model(pipe, meta, args.out)
+    if checkpoint is not None and Path(checkpoint).is_file():
+        Path(checkpoint).unlink()  # the model is complete: nothing left to resume
     print(f"Fitted {args.method} on {len(df)} rows; model saved to {args.out}/")
     return 0
 
@@ -259,8 +346,9 @@ def main(argv=None):
     commands = {"reproduce": cmd_reproduce, "fit": cmd_fit, "select": cmd_select}
     try:
         return commands[args.command](args)
-    except KeyboardInterrupt:
-        print("skpanda: interrupted.", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        note = str(exc) if isinstance(exc, Interrupted) else ""
+        print(f"skpanda: interrupted.{' ' + note if note else ''}", file=sys.stderr)
         return 130
     except Exception as exc:  # one line for the user, never a traceback
         if args.traceback:

@@ -1,12 +1,15 @@
 """The ``skpanda`` command: fit → select round trip, reproduce, every error path."""
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from skpanda._model_folder import write_manifest
 from skpanda.cli import main
 
 
@@ -47,7 +50,8 @@ def test_fit_select_round_trip_in_a_subprocess(files, tmp_path):
                                 "--sensitive", "sex", "--drop", "id", "--method", "entropy",
                                 "--out", str(model)], capture_output=True, text=True)
     assert fit.returncode == 0, fit.stderr
-    assert (model / "skpanda-model.json").exists() and (model / "pipeline.joblib").exists()
+    assert (model / "skpanda-model.json").exists() and (model / "pipeline.skops").exists()
+    assert (model / "manifest.json").exists() and not list(model.glob("*.joblib"))
     sel = subprocess.run(run + ["select", "--model", str(model), "--pool",
                                 str(files / "pool.csv"), "--budget", "7", "--id-column", "id",
                                 "--out", str(out)], capture_output=True, text=True)
@@ -130,7 +134,8 @@ def test_fit_error_for_bad_selector_parameter(files, tmp_path, capsys):
 
 @pytest.mark.parametrize("edit, match", [
     (lambda f, m: {"--model": str(f / "nowhere")}, "is not a model folder"),
-    (lambda f, m: {"--model": str(f / "broken")}, "cannot be read"),
+    (lambda f, m: {"--model": str(f / "broken")}, "is not a skops file"),
+    (lambda f, m: {"--model": str(f / "damaged")}, "does not match its size and SHA-256"),
     (lambda f, m: {"--pool": str(f / "nope.csv")}, "does not exist"),
     (lambda f, m: {"--pool": str(f / "empty.csv")}, "is empty"),
     (lambda f, m: {"--pool": str(f / "no_age.csv")}, "has no column(s) ['age']"),
@@ -145,7 +150,13 @@ def test_select_errors(files, model, tmp_path, capsys, edit, match):
     pd.read_csv(files / "pool.csv").drop(columns="age").to_csv(files / "no_age.csv", index=False)
     broken = files / "broken"
     shutil.copytree(model, broken, dirs_exist_ok=True)
-    (broken / "pipeline.joblib").write_bytes(b"not a pickle")
+    (broken / "pipeline.skops").write_bytes(b"not a zip")
+    write_manifest(broken)  # listed correctly, yet not a skops file
+    damaged = files / "damaged"
+    shutil.copytree(model, damaged, dirs_exist_ok=True)
+    data = bytearray((damaged / "pipeline.skops").read_bytes())
+    data[len(data) // 2] ^= 1  # one flipped bit, manifest untouched
+    (damaged / "pipeline.skops").write_bytes(bytes(data))
     args = {"--model": str(model), "--pool": str(files / "pool.csv"), "--budget": "5",
             "--out": str(tmp_path / "o.csv")}
     args.update(edit(files, model))
@@ -180,3 +191,157 @@ def test_usage_errors_exit_2(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["select", "--model", "m"])
     assert exc.value.code == 2
+
+
+# ----------------------------------------------------------------- model folder safety
+ROOT = Path(__file__).resolve().parents[1]
+TINY_PANDA = ["--param", "d_model=8", "--param", "n_heads=2", "--param", "n_inducing=4",
+              "--param", "n_memory=4", "--param", "n_samples=1", "--param", "inner_steps=2"]
+
+
+def _env():
+    return {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+
+
+class _Payload:
+    """A pickle that creates a file when unpickled: proof that code ran."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (Path.touch, (Path(self.marker),))
+
+
+@pytest.mark.parametrize("layout", ["old_joblib", "pickle_as_skops"])
+def test_a_folder_with_a_pickle_payload_never_runs_it(files, model, tmp_path, capsys, layout):
+    import pickle
+    import shutil
+
+    marker, evil = tmp_path / "pwned", tmp_path / "evil"
+    shutil.copytree(model, evil)
+    payload = pickle.dumps(_Payload(marker))
+    if layout == "old_joblib":  # the pre-manifest layout: refused before any file is read
+        (evil / "manifest.json").unlink()
+        (evil / "pipeline.skops").unlink()
+        (evil / "pipeline.joblib").write_bytes(payload)
+        match = "an old pickle-based folder, never loaded"
+    else:  # a pickle under the skops name, with a manifest that matches it
+        (evil / "pipeline.skops").write_bytes(payload)
+        write_manifest(evil)
+        match = "is not a skops file"
+    _one_line_error(capsys, main(["select", "--model", str(evil), "--pool",
+                                  str(files / "pool.csv"), "--budget", "3", "--out",
+                                  str(tmp_path / "o.csv")]), match)
+    assert not marker.exists()
+
+
+def test_a_skops_file_naming_other_types_is_refused(files, model, tmp_path, capsys):
+    import shutil
+
+    import skops.io
+
+    evil = tmp_path / "evil"
+    shutil.copytree(model, evil)
+    skops.io.dump({"hook": os.system}, evil / "pipeline.skops")
+    write_manifest(evil)
+    _one_line_error(capsys, main(["select", "--model", str(evil), "--pool",
+                                  str(files / "pool.csv"), "--budget", "3", "--out",
+                                  str(tmp_path / "o.csv")]), "names types that skpanda never")
+
+
+@pytest.mark.parametrize("method", ["random", "margin", "group_random", "fal", "fairlearn",
+                                    "fairlearn_al"])
+def test_every_method_round_trips_through_skops(files, tmp_path, method):
+    from skpanda.cli import build_parser, fit_model, load_model, save_model
+
+    args = build_parser().parse_args(["fit", "--data", "d0.csv", "--target", "income",
+                                      "--sensitive", "sex", "--drop", "id", "--method",
+                                      method, "--out", str(tmp_path / "m")])
+    pipe, meta, _ = fit_model(pd.read_csv(files / "d0.csv"), args)
+    save_model(pipe, meta, tmp_path / "m")
+    assert not list((tmp_path / "m").glob("*.joblib"))
+    loaded, meta = load_model(tmp_path / "m")
+    pool = pd.read_csv(files / "pool.csv")
+    X, groups = pool[meta["features"]], pool["sex"].to_numpy()
+    np.testing.assert_array_equal(loaded.select(X, 6, sensitive_features=groups),
+                                  pipe.select(X, 6, sensitive_features=groups))
+    assert meta["refit_estimator"] == method.startswith("fairlearn")
+
+
+def test_panda_folder_lists_its_files_and_detects_a_flipped_byte(files, tmp_path, capsys):
+    import json
+
+    pytest.importorskip("skpanda.panda")
+    folder = tmp_path / "p"
+    assert _fit(files, folder, "--budget", "20", "--param", "n_iter=2", *TINY_PANDA) == 0
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert sorted(manifest["files"]) == ["panda.pt", "preprocessor.skops", "skpanda-model.json"]
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*manifest["files"],
+                                                                "manifest.json"])
+    assert not (tmp_path / "p.ckpt").exists()  # finished: nothing left to resume
+    data = bytearray((folder / "panda.pt").read_bytes())
+    data[len(data) // 2] ^= 0x10
+    (folder / "panda.pt").write_bytes(bytes(data))
+    capsys.readouterr()
+    _one_line_error(capsys, main(["select", "--model", str(folder), "--pool",
+                                  str(files / "pool.csv"), "--budget", "3", "--out",
+                                  str(tmp_path / "o.csv")]),
+                    "'panda.pt' does not match its size and SHA-256")
+
+
+def test_fit_never_replaces_a_folder_that_is_not_a_model(files, tmp_path, capsys):
+    (tmp_path / "keep").mkdir()
+    (tmp_path / "keep" / "notes.txt").write_text("mine")
+    _one_line_error(capsys, _fit(files, tmp_path / "keep", "--method", "random"),
+                    "exists and is not a model folder")
+    assert (tmp_path / "keep" / "notes.txt").read_text() == "mine"
+
+
+def _read_until_iteration(proc, at_least):
+    """Read the child's stderr until its progress bar shows ``at_least`` iterations."""
+    import re
+
+    seen = b""
+    while True:
+        chunk = os.read(proc.stderr.fileno(), 4096)
+        if not chunk:
+            return seen
+        seen += chunk
+        done = [int(n) for n in re.findall(rb"\| *(\d+)/100000 ", seen)]
+        if done and max(done) >= at_least:
+            return seen
+
+
+def test_ctrl_c_in_fit_exits_130_keeps_a_checkpoint_and_rerun_resumes(files, tmp_path):
+    import signal
+
+    pytest.importorskip("skpanda.panda")
+    model, ckpt = tmp_path / "m", tmp_path / "m.ckpt"
+    argv = [sys.executable, "-m", "skpanda.cli", "fit", "--data", str(files / "d0.csv"),
+            "--target", "income", "--sensitive", "sex", "--drop", "id", "--budget", "20",
+            *TINY_PANDA, "--param", "verbose=true", "--out", str(model)]
+    proc = subprocess.Popen([*argv, "--param", "n_iter=100000"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=_env())
+    seen = _read_until_iteration(proc, 3)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate()
+    err = (seen + err).decode(errors="replace")
+    assert proc.returncode == 130, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("skpanda: interrupted. Meta-training stopped at iteration "), last
+    assert f"no model written. Checkpoint {ckpt}: run the same command again" in last
+    assert "Warning" not in err and b"Fitted" not in out
+    assert not model.exists() and ckpt.is_file()
+    stopped = int(last.split("iteration ")[1].split(" ")[0])
+    assert stopped >= 3
+    # the same command resumes (here with a reachable n_iter: n_iter may change on resume)
+    rerun = subprocess.run([*argv, "--param", f"n_iter={stopped + 2}"], capture_output=True,
+                           text=True, env=_env())
+    assert rerun.returncode == 0, rerun.stderr
+    assert "Fitted panda" in rerun.stdout and not ckpt.exists()
+    from skpanda.cli import load_model
+
+    panda = load_model(model)[0].steps[-1][1]
+    assert panda.n_iter_ == stopped + 2 and len(panda.history_["val_loss"]) == stopped + 2
+    assert panda.checkpoint_path is None

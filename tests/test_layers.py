@@ -22,6 +22,8 @@ LAYERS = {
     "skpanda._docstrings": 0,
     "skpanda._compat": 0,
     "skpanda._splits": 0,
+    "skpanda._model_folder": 0,
+    "skpanda._threads": 0,
     "skpanda.datasets": 1,
     "skpanda.metrics": 1,
     "skpanda.learners": 2,

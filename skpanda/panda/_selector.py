@@ -95,7 +95,9 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         Progress bars for pretraining and meta-training.
     checkpoint_path : str or path-like, default=None
         Meta-training checkpoint file, written every 50 iterations and at the
-        end. If it exists when ``fit`` starts, meta-training resumes from it.
+        end. If it exists when ``fit`` starts, meta-training resumes from it;
+        a checkpoint written for other data or parameters (all but ``n_iter``,
+        ``verbose``, ``device``, ``sample``) raises ``ValueError``.
     {random_state}
 
     Attributes
@@ -291,14 +293,19 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         if self.checkpoint_path is None or not Path(self.checkpoint_path).is_file():
             return None
         from ._nn.bridge import read_checkpoint
+        from ._persistence import check_resumable
 
-        return read_checkpoint(self.checkpoint_path)
+        return check_resumable(self.checkpoint_path, read_checkpoint(self.checkpoint_path),
+                               self._fingerprint)
 
     # --------------------------------------------------------------- fit
     def _fit_encoder(self, X, y, groups):
         from ._nn.bridge import fit_encoder, resolve_device
 
+        from ._persistence import fit_fingerprint
+
         self.device_ = resolve_device(self.device)
+        self._fingerprint = fit_fingerprint(self, X, y, groups)  # checkpoints' D0 + params
         preprocessor = super()._fit_encoder(X, y, groups)
         resume = self._resume_state()
         return fit_encoder(X, y, preprocessor=preprocessor, arch=self._encoder_arch(),
@@ -338,7 +345,8 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
             seed=self._seed(), device=self.device_, pool_size=pool_size, config=config,
             estimator=self._estimator_template(), penalty=penalty, n_steps=self.inner_steps,
             verbose=self.verbose, checkpoint_path=self.checkpoint_path, resume=resume,
-            extra={"encoder": module_state(self.encoder_net_)},
+            extra={"encoder": module_state(self.encoder_net_),
+                   "fingerprint": self._fingerprint},
         )
         if interrupted:
             warnings.warn(f"{type(self).__name__}.fit: meta-training stopped early "
@@ -367,7 +375,9 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         """Save the fitted selector to ``path`` (a file, or a directory to hold one).
 
         Weights are stored as tensors and parameters as JSON; :meth:`load`
-        reads them back without executing code. Parameters that are objects
+        reads them back without executing code. The file also records the
+        skpanda version that wrote it and a SHA-256 digest of its content, and
+        is written atomically (temporary file, then rename). Parameters that are objects
         (``estimator``, ``encoder``) cannot be stored this way: pass
         ``estimator`` again to :meth:`load`; a custom ``encoder`` is refused.
 
@@ -396,6 +406,14 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         Returns
         -------
         selector : PandaQuerySelector
+
+        Raises
+        ------
+        ValueError
+            If the file is not a PANDA file, is damaged (its content does not
+            match its digest), or was written by an incompatible skpanda
+            version (a missing entry, an unknown parameter, weights of another
+            shape): one line naming the file, the problem and that version.
         """
         from ._persistence import load_selector
 
