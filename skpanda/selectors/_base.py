@@ -1,5 +1,6 @@
 """BaseQuerySelector: the one interface of every query strategy."""
 
+import functools
 import warnings
 from abc import ABCMeta
 
@@ -15,6 +16,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
 
+from .._threads import limit_threads
 from ._utils import (
     check_budget,
     default_estimator,
@@ -34,6 +36,17 @@ _WARM_STARTS = {"representation": False, False: False, "data": True, True: True}
 
 def _has_encoder(self):
     return getattr(self, "encoder", None) is not None
+
+
+def limited_threads(method):
+    """Run a public verb under skpanda's thread policy (:mod:`skpanda._threads`)."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with limit_threads():
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
@@ -93,6 +106,7 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         return tags
 
     # ------------------------------------------------------------------ fit
+    @limited_threads
     def fit(self, X, y, *, sensitive_features=None):
         """Learn from the pre-existing labeled dataset D0.
 
@@ -144,6 +158,7 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         """Hook: learn strategy state from D0 in the shared representation."""
 
     # --------------------------------------------------------------- select
+    @limited_threads
     def select(self, X_pool, budget=None, *, sensitive_features=None, oracle=None):
         """Choose which rows of ``X_pool`` to label.
 
@@ -267,6 +282,7 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         return ask
 
     # ---------------------------------------------------------------- score
+    @limited_threads
     def score(self, X, y, *, sensitive_features=None, sample_weight=None):
         """Penalised validation F1 of a classifier trained on what is selected.
 
@@ -336,6 +352,7 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         delta = disparity(y_val, y_hat, sensitive_features=g_val, constraint=self.constraint)
         return float(f1 - max(0.0, delta - rho) / rho)
 
+    @limited_threads
     def fit_selected(self, X_pool, y_pool, *, positions, sensitive_features=None):
         """Train the downstream ``estimator`` on the selected pool rows.
 
@@ -362,6 +379,7 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
 
     # ------------------------------------------------------------ transform
     @available_if(_has_encoder)
+    @limited_threads
     def transform(self, X):
         """The shared representation of ``X`` (the fitted ``encoder``)."""
         check_is_fitted(self, "encoder_")
@@ -370,6 +388,8 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
 
     # -------------------------------------------------------------- helpers
     def _check_params(self):
+        """Check the constructor parameters; ``fit`` calls it before any work."""
+        check_budget(self.budget, None)
         ws = self.warm_start
         if not (isinstance(ws, (bool, str)) and ws in _WARM_STARTS):
             raise ValueError(
