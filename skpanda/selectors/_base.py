@@ -26,7 +26,7 @@ from ._utils import (
     stack_rows,
     top_k,
 )
-from ._validation import check_groups, split_sensitive_column
+from ._validation import check_groups, check_pool_groups, split_sensitive_column
 
 # ``False``/``True`` are accepted as aliases: scikit-learn treats ``warm_start``
 # as a bool (its common checks set ``warm_start=False``), and "warm-starting from
@@ -191,6 +191,7 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         budget = check_budget(self.budget if budget is None else budget, n_pool)
         if groups is not None:
             groups = check_groups(groups, n_pool, "sensitive_features")
+            check_pool_groups(groups, self.groups_, type(self).__name__, "sensitive_features")
         elif self._needs_pool_groups:
             raise ValueError(
                 f"{type(self).__name__} needs the groups of the pool rows: pass "
