@@ -20,11 +20,13 @@ import time
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import __version__
 from ._model_folder import dump_skops, load_skops, verify_manifest, write_folder_atomically
 from .datasets import make_preprocessor
+from .datasets._preprocess import check_numeric_columns
 from .panda import PandaQuerySelector
 from .pipeline import SelectionPipeline, make_selection_pipeline
 from .selectors import get_selector_spec, make_selector
@@ -140,8 +142,45 @@ def _check_target(y, name):
                        "drop or label those rows.")
     values = y.unique()
     if len(values) != 2:
+        shown = pd_tolist(values[:5])
         raise CLIError(f"target column {name!r} must be binary (two distinct values); it has "
-                       f"{len(values)}: {list(values[:5])}{' ...' if len(values) > 5 else ''}.")
+                       f"{len(values)}: {shown}{' ...' if len(values) > 5 else ''}.")
+
+
+def pd_tolist(values):
+    """Plain Python values for messages (``[1]``, not ``[np.int64(1)]``)."""
+    return np.asarray(values, dtype=object).tolist() if len(values) else []
+
+
+def _set_params(selector, params):
+    """``--param KEY=VALUE`` pairs, with a one-line error for an unknown KEY."""
+    valid = selector.get_params(deep=False)
+    for key in params:
+        if key.split("__", 1)[0] not in valid:
+            raise CLIError(f"--param {key}=...: {type(selector).__name__} has no parameter "
+                           f"{key.split('__', 1)[0]!r}; its parameters are "
+                           f"{', '.join(sorted(valid))}.")
+    selector.set_params(**params)
+
+
+def _numeric_columns(pipe):
+    """Columns the fitted preprocessor of ``pipe`` treats as numeric."""
+    for _, step in pipe.steps[:-1]:
+        for name, _, columns in getattr(step, "transformers_", []):
+            if name == "numeric":
+                return [c for c in columns if isinstance(c, str)]
+    return []
+
+
+def _check_numbers(df, numeric, what):
+    """Numeric columns with stray text cells: one line naming the column and rows."""
+    try:
+        check_numeric_columns(df, numeric=numeric, first_line=2)
+    except ValueError as exc:
+        message = str(exc).split(" To treat the column as categorical")[0]
+        if not numeric:  # fitting: the column may also be left out
+            message = message[:-1] + ", or leave the column out with --drop."
+        raise CLIError(f"{what}: {message}") from None
 
 
 class Interrupted(KeyboardInterrupt):
@@ -180,7 +219,7 @@ def fit_model(df, args):
                              random_state=args.random_state)
     if "checkpoint_path" in selector.get_params() and params.get("checkpoint_path") is None:
         params["checkpoint_path"] = default_ckpt = str(checkpoint_for(args.out))
-    selector.set_params(budget=args.budget, **params)
+    _set_params(selector, {"budget": args.budget, **params})
     pipe = make_selection_pipeline(make_preprocessor(df[features]), selector)
     ckpt = params.get("checkpoint_path")
     resume = f" Checkpoint {ckpt}: run the same command again to resume." if ckpt else ""
@@ -306,6 +345,7 @@ def cmd_fit(args):
     df = read_csv(args.data, "--data")
     _require_columns(df, [args.target, args.sensitive, *args.drop], f"--data {args.data!r}")
     _check_target(df[args.target], args.target)
+    _check_numbers(df.drop(columns=[args.target]), [], f"--data {args.data!r}")
     pipe, meta, checkpoint = fit_model(df, args)
     save_model(pipe, meta, args.out)
     if checkpoint is not None and Path(checkpoint).is_file():
@@ -324,6 +364,7 @@ def cmd_select(args):
     if not 1 <= args.budget <= len(pool):
         raise CLIError(f"--budget {args.budget} must be between 1 and the pool size "
                        f"({len(pool)} rows).")
+    _check_numbers(pool[meta["features"]], _numeric_columns(pipe), f"--pool {args.pool!r}")
     sensitive = meta["sensitive"]
     groups = pool[sensitive].to_numpy() if sensitive in pool.columns else None
     if groups is None and meta["needs_pool_groups"]:
@@ -337,6 +378,20 @@ def cmd_select(args):
     out.to_csv(args.out, index=False)
     print(f"Wrote {len(out)} rows to label, in query order, to {args.out}")
     return 0
+
+
+def _one_line(exc, limit=600):
+    """The first line of an error, continued while a bracket it opens is still open."""
+    lines = [line.strip() for line in str(exc).strip().splitlines()]
+    if not lines or not lines[0]:
+        return type(exc).__name__
+    text, depth = "", 0
+    for line in lines:
+        text = f"{text} {line}".strip()
+        depth += sum(line.count(c) for c in "([{") - sum(line.count(c) for c in ")]}")
+        if depth <= 0 and not text.endswith(":"):
+            break
+    return text if len(text) <= limit else text[:limit] + " ..."
 
 
 def main(argv=None):
@@ -353,7 +408,7 @@ def main(argv=None):
     except Exception as exc:  # one line for the user, never a traceback
         if args.traceback:
             raise
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        message = _one_line(exc)
         if not isinstance(exc, (CLIError, ValueError, TypeError, OSError)):
             message = f"{type(exc).__name__}: {message}"
         print(f"skpanda: error: {message}", file=sys.stderr)

@@ -345,3 +345,82 @@ def test_ctrl_c_in_fit_exits_130_keeps_a_checkpoint_and_rerun_resumes(files, tmp
     panda = load_model(model)[0].steps[-1][1]
     assert panda.n_iter_ == stopped + 2 and len(panda.history_["val_loss"]) == stopped + 2
     assert panda.checkpoint_path is None
+
+
+def _skpanda(*args):
+    """``python -m skpanda ARGS`` in a subprocess importing this checkout of skpanda."""
+    import os
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    return subprocess.run([sys.executable, "-m", "skpanda", *map(str, args)],
+                          capture_output=True, text=True, env=env)
+
+
+def _assert_one_line(res, *fragments):
+    assert res.returncode == 1, res.stderr
+    assert res.stderr.count("\n") == 1 and res.stderr.startswith("skpanda: error: "), res.stderr
+    for fragment in fragments:
+        assert fragment in res.stderr, res.stderr
+
+
+@pytest.fixture(scope="module")
+def junk_files(files, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("junk")
+    for name in ("d0", "pool"):
+        df = pd.read_csv(files / f"{name}.csv").astype({"age": object})
+        df.loc[[5, 9], "age"] = ["abc", "n/a?"]
+        df.to_csv(tmp / f"{name}.csv", index=False)
+    one = pd.read_csv(files / "d0.csv").assign(income=1)
+    one.to_csv(tmp / "one_class.csv", index=False)
+    return tmp
+
+
+def test_stray_text_in_a_numeric_column_fails_fit(junk_files, tmp_path):
+    res = _skpanda("fit", "--data", junk_files / "d0.csv", "--target", "income", "--sensitive",
+                   "sex", "--drop", "id", "--method", "random", "--out", tmp_path / "m")
+    _assert_one_line(res, "column 'age' holds numbers in 198 of 200", "rows 5, 9",
+                     "file lines 7, 11", "'abc'", "--drop")
+    assert not (tmp_path / "m").exists()
+
+
+def test_stray_text_in_a_numeric_pool_column_fails_select(files, junk_files, tmp_path):
+    fit = _skpanda("fit", "--data", files / "d0.csv", "--target", "income", "--sensitive",
+                   "sex", "--drop", "id", "--method", "random", "--out", tmp_path / "m")
+    assert fit.returncode == 0, fit.stderr
+    res = _skpanda("select", "--model", tmp_path / "m", "--pool", junk_files / "pool.csv",
+                   "--budget", 5, "--out", tmp_path / "o.csv")
+    _assert_one_line(res, "--pool", "column 'age' is numeric in the fitted model",
+                     "rows 5, 9", "'abc', 'n/a?'")
+
+
+def test_single_class_target_prints_plain_values(junk_files, tmp_path):
+    res = _skpanda("fit", "--data", junk_files / "one_class.csv", "--target", "income",
+                   "--sensitive", "sex", "--out", tmp_path / "m")
+    _assert_one_line(res, "it has 1: [1].")
+    assert "np.int64" not in res.stderr
+
+
+def test_unknown_param_names_the_valid_ones(files, tmp_path):
+    res = _skpanda("fit", "--data", files / "d0.csv", "--target", "income", "--sensitive",
+                   "sex", "--drop", "id", "--param", "n_iters=5", "--out", tmp_path / "m")
+    _assert_one_line(res, "PandaQuerySelector has no parameter 'n_iters'",
+                     "n_inducing, n_iter, n_layers", "warm_start.")
+
+
+@pytest.mark.parametrize("budget", [0, -4])
+def test_bad_budget_fails_fit_at_once(files, tmp_path, budget):
+    res = _skpanda("fit", "--data", files / "d0.csv", "--target", "income", "--sensitive",
+                   "sex", "--drop", "id", "--budget", budget, "--out", tmp_path / "m")
+    _assert_one_line(res, f"budget={budget} must be at least 1")
+
+
+def test_multi_line_errors_keep_their_whole_first_sentence():
+    from skpanda.cli import _one_line
+
+    exc = ValueError("Invalid parameter 'x' for estimator Panda(a=1,\n    b=2). Valid: [a,\n b].")
+    assert _one_line(exc) == "Invalid parameter 'x' for estimator Panda(a=1, b=2). Valid: [a, b]."
+    assert _one_line(ValueError("first line\nsecond line")) == "first line"
+    assert _one_line(ValueError("")) == "ValueError"

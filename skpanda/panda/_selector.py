@@ -9,8 +9,10 @@ from sklearn.base import TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import Interval, StrOptions, validate_parameter_constraints
+from .._threads import limit_torch_threads
 from .._docstrings import fill_doc
 from ..selectors import BaseQuerySelector
+from ..selectors._base import limited_threads
 from ..selectors._utils import top_k
 from ..selectors._validation import split_sensitive_column
 
@@ -298,12 +300,34 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         return check_resumable(self.checkpoint_path, read_checkpoint(self.checkpoint_path),
                                self._fingerprint)
 
+    def _check_d0(self, y, groups):
+        """Whether D0 can form simulated tasks; run before pretraining. Returns pool_size."""
+        n = y.shape[0]
+        pool_size = n // 2 if self.pool_size is None else int(self.pool_size)
+        if pool_size <= self.budget or n - pool_size < 2:
+            raise ValueError(
+                f"D0 has {n} labeled rows: too few to simulate selecting budget={self.budget} "
+                f"rows. PANDA splits D0 into a simulated pool of pool_size={pool_size} rows "
+                f"(more than the budget) and a validation set. Pass at least "
+                f"{2 * self.budget + 2} rows, lower budget, or set pool_size."
+            )
+        values, counts = np.unique(groups, return_counts=True)
+        if counts.min() < _MIN_GROUP_ROWS:
+            raise ValueError(
+                f"group {values[counts.argmin()].tolist()!r} has {counts.min()} rows in D0; PANDA "
+                f"needs at least {_MIN_GROUP_ROWS} rows per group to form pool/validation "
+                "tasks. Merge rare groups or add labeled rows."
+            )
+        return pool_size
+
     # --------------------------------------------------------------- fit
     def _fit_encoder(self, X, y, groups):
+        self._check_d0(y, groups)  # before importing torch and pretraining
         from ._nn.bridge import fit_encoder, resolve_device
 
         from ._persistence import fit_fingerprint
 
+        limit_torch_threads()  # torch may have been imported just now
         self.device_ = resolve_device(self.device)
         self._fingerprint = fit_fingerprint(self, X, y, groups)  # checkpoints' D0 + params
         preprocessor = super()._fit_encoder(X, y, groups)
@@ -315,22 +339,8 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
     def _fit(self, Z, y, groups):
         from ._nn.bridge import module_state, train_policy
 
-        n = y.shape[0]
-        pool_size = n // 2 if self.pool_size is None else int(self.pool_size)
-        if pool_size <= self.budget or n - pool_size < 2:
-            raise ValueError(
-                f"D0 has {n} labeled rows: too few to simulate selecting budget={self.budget} "
-                f"rows. PANDA splits D0 into a simulated pool of pool_size={pool_size} rows "
-                f"(more than the budget) and a validation set. Pass at least "
-                f"{2 * self.budget + 2} rows, lower budget, or set pool_size."
-            )
-        values, codes, counts = np.unique(groups, return_inverse=True, return_counts=True)
-        if counts.min() < _MIN_GROUP_ROWS:
-            raise ValueError(
-                f"group {values[counts.argmin()].tolist()!r} has {counts.min()} rows in D0; PANDA "
-                f"needs at least {_MIN_GROUP_ROWS} rows per group to form pool/validation "
-                "tasks. Merge rare groups or add labeled rows."
-            )
+        pool_size = self._check_d0(y, groups)
+        codes = np.unique(groups, return_inverse=True)[1].ravel()
         resume = self._resume_state()
         self.fairness_penalty_ = penalty = self._resolve_penalty()
         self.encoder_net_ = self.encoder_.module
@@ -361,6 +371,7 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
                             seed=random_state.randint(2**31 - 1))
         return top_k(scores, budget, random_state)
 
+    @limited_threads
     def transform(self, X):
         """PANDA's pretrained representation of ``X``, shape (n_samples, d_model).
 

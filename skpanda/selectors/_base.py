@@ -1,5 +1,6 @@
 """BaseQuerySelector: the one interface of every query strategy."""
 
+import functools
 import warnings
 from abc import ABCMeta
 from numbers import Integral, Real
@@ -20,6 +21,7 @@ from .._compat import HasMethods, Interval, StrOptions, _fit_context
 from .._splits import stratify_key
 from ..metrics import disparity, get_constraint
 from ._loop import QueryState, active_learning_loop
+from .._threads import limit_threads
 from ._utils import (
     check_budget,
     default_estimator,
@@ -30,7 +32,7 @@ from ._utils import (
     takes_unlabeled,
     top_k,
 )
-from ._validation import check_groups, split_sensitive_column
+from ._validation import check_groups, check_pool_groups, split_sensitive_column
 
 # ``False``/``True`` are accepted as aliases: scikit-learn treats ``warm_start``
 # as a bool (its common checks set ``warm_start=False``), and "warm-starting from
@@ -40,6 +42,17 @@ _WARM_STARTS = {"representation": False, False: False, "data": True, True: True}
 
 def _has_encoder(self):
     return getattr(self, "encoder", None) is not None
+
+
+def limited_threads(method):
+    """Run a public verb under skpanda's thread policy (:mod:`skpanda._threads`)."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with limit_threads():
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
@@ -112,6 +125,7 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         return tags
 
     # ------------------------------------------------------------------ fit
+    @limited_threads
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, *, sensitive_features=None):
         """Learn from the pre-existing labeled dataset D0.
@@ -198,6 +212,7 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
                 "strategy must implement one of them.")
 
     # --------------------------------------------------------------- select
+    @limited_threads
     def select(self, X_pool, budget=None, *, sensitive_features=None, oracle=None):
         """Choose which rows of ``X_pool`` to label.
 
@@ -230,6 +245,7 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         budget = check_budget(self.budget if budget is None else budget, n_pool)
         if groups is not None:
             groups = check_groups(groups, n_pool, "sensitive_features")
+            check_pool_groups(groups, self.groups_, type(self).__name__, "sensitive_features")
         elif self._needs_pool_groups:
             raise ValueError(
                 f"{type(self).__name__} needs the groups of the pool rows: pass "
@@ -315,6 +331,7 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         return ask
 
     # ---------------------------------------------------------------- score
+    @limited_threads
     def score(self, X, y, *, sensitive_features=None, sample_weight=None):
         """Penalised validation F1 of a classifier trained on what is selected.
 
@@ -382,6 +399,7 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         delta = disparity(y_val, y_hat, sensitive_features=g_val, constraint=self.constraint)
         return float(f1 - max(0.0, delta - rho) / rho)
 
+    @limited_threads
     def fit_selected(self, X_pool, y_pool, *, positions, sensitive_features=None):
         """Train the downstream ``estimator`` on the selected pool rows.
 
@@ -418,6 +436,7 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
 
     # ------------------------------------------------------------ transform
     @available_if(_has_encoder)
+    @limited_threads
     def transform(self, X):
         """The shared representation of ``X`` (the fitted ``encoder``)."""
         check_is_fitted(self, "encoder_")
@@ -432,6 +451,7 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         moment, see :func:`skpanda.metrics.constraint_name`) for the strategies
         that have them; subclasses extend this and call ``super()``.
         """
+        check_budget(self.budget, None)
         rho = getattr(self, "rho", None)
         if rho is not None and not (isinstance(rho, Real) and not isinstance(rho, bool)
                                     and rho > 0):

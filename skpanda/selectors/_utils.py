@@ -11,7 +11,11 @@ from sklearn.linear_model import LogisticRegression
 
 
 def check_budget(budget, n_pool, *, name="budget"):
-    """Return ``budget`` as an int in ``[1, n_pool]`` or raise a clear error."""
+    """Return ``budget`` as an int in ``[1, n_pool]`` or raise a clear error.
+
+    ``n_pool=None`` checks only that ``budget`` is a positive integer (the
+    ``budget`` parameter, checked in ``fit`` before any work).
+    """
     if isinstance(budget, bool) or not isinstance(budget, numbers.Integral):
         raise TypeError(
             f"{name} must be a positive integer (number of rows to select), "
@@ -20,7 +24,7 @@ def check_budget(budget, n_pool, *, name="budget"):
     budget = int(budget)
     if budget <= 0:
         raise ValueError(f"{name}={budget} must be at least 1.")
-    if budget > n_pool:
+    if n_pool is not None and budget > n_pool:
         raise ValueError(
             f"{name}={budget} exceeds the pool size ({n_pool}); "
             f"pass a budget of at most {n_pool} or a larger pool."

@@ -1,6 +1,7 @@
 """Input checks for the sensitive attribute, shared by every selector."""
 
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,64 @@ def check_groups(groups, n_samples, name):
         )
     if pd.isna(arr).any():
         raise ValueError(f"{name} holds missing values (NaN/None); give every row a group.")
+    if arr.dtype == object:
+        _check_one_label_type(arr, name)
     return arr
+
+
+def _label_kind(value):
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, (numbers.Number, np.number, np.bool_)):
+        return "number"
+    return type(value).__name__
+
+
+def _plain(value):
+    """``np.int64(1)`` -> ``1``, for messages."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _check_one_label_type(arr, name):
+    """Group labels must be of one kind: sorting ``'a'`` against ``1`` fails later."""
+    first = {}
+    for value in pd.unique(arr):
+        first.setdefault(_label_kind(value), value)
+    if len(first) > 1:
+        examples = ", ".join(f"{kind} {_plain(v)!r}" for kind, v in first.items())
+        raise ValueError(
+            f"{name} mixes group labels of different types ({examples}); give every row "
+            f"a label of one type, e.g. {name}=np.asarray({name}).astype(str)."
+        )
+
+
+def check_pool_groups(pool_groups, fitted_groups, owner, name):
+    """Compare the pool's group labels with those seen in ``fit``.
+
+    No label in common (say ``'grp_1'`` in fit and ``1`` in the pool) is a
+    ``ValueError``: group-aware selection would silently degrade to random.
+    Some new labels give a ``UserWarning``; those rows are kept as groups of
+    their own. Skipped when ``fit`` saw one group (or none).
+    """
+    if len(fitted_groups) < 2:
+        return
+    seen = set(fitted_groups.tolist())
+    new = [_plain(g) for g in pd.unique(pool_groups) if _plain(g) not in seen]
+    if not new:
+        return
+    shown = sorted(seen, key=str)[:10]
+    if len(new) == len(pd.unique(pool_groups)):
+        raise ValueError(
+            f"{name} of the pool holds none of the groups {owner} was fitted on "
+            f"({shown}); got {sorted(new, key=str)[:10]}. Label the pool's groups as in "
+            "fit (same values and type, e.g. 'grp_1' not 1)."
+        )
+    warnings.warn(
+        f"{name} of the pool holds group(s) {sorted(new, key=str)[:10]} that {owner} never "
+        f"saw in fit (it saw {shown}); their rows are kept as groups of their own. Check "
+        "that the pool's groups are labelled as in fit.",
+        UserWarning,
+    )
 
 
 def split_sensitive_column(selector, X, sensitive_features, name):

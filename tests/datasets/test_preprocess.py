@@ -83,3 +83,37 @@ def test_numeric_array_is_standardised(rng):
 def test_bad_input_raises(X, kwargs, match):
     with pytest.raises(ValueError, match=match):
         make_preprocessor(X, **kwargs)
+
+
+def _ages(junk, n=60):
+    return pd.DataFrame({"age": [str(20 + i % 40) for i in range(n)],
+                         "sex": ["F", "M"] * (n // 2)}).assign(
+        age=lambda d: d["age"].where(~d.index.isin(junk), "abc"))
+
+
+def test_numeric_column_with_a_stray_cell_is_an_error_naming_column_and_rows():
+    with pytest.raises(ValueError, match=r"column 'age' holds numbers in 58 of 60 non-missing "
+                                         r"cells, but not in rows 7, 30 \('abc', 'abc'\)"):
+        make_preprocessor(_ages([7, 30]))
+
+
+def test_text_columns_that_are_not_numeric_looking_stay_categorical():
+    half = _ages(list(range(0, 60, 2)))  # 50% numbers: a categorical column
+    assert make_preprocessor(half).fit_transform(half).shape[1] > 2
+    codes = pd.DataFrame({"code": ["1", "2", "3", "1"]})  # all numbers, as text: categorical
+    assert make_preprocessor(codes).fit_transform(codes).shape == (4, 3)
+
+
+def test_category_dtype_is_the_way_to_keep_numbers_categorical():
+    X = _ages([7]).astype({"age": "category"})
+    assert make_preprocessor(X).fit_transform(X).shape[0] == 60
+
+
+def test_known_numeric_columns_must_parse_everywhere():
+    from skpanda.datasets._preprocess import check_numeric_columns
+
+    pool = pd.DataFrame({"age": ["?", "?", "31"], "sex": ["F", "M", "F"]})
+    with pytest.raises(ValueError, match=r"column 'age' is numeric in the fitted model, but "
+                                         r"not in rows 0, 1 \(file lines 2, 3\)"):
+        check_numeric_columns(pool, numeric=["age"], first_line=2)
+    check_numeric_columns(pool)  # 33% numbers: not numeric-looking, no error

@@ -237,3 +237,51 @@ def test_a_pool_aware_estimator_meta_trains_with_the_pool_aware_recipe(data):
         X, y, sensitive_features=g)
     assert sel.fairness_penalty_ == 30.0 and sel.policy_.inputs == "score"
     assert sel.select(pool).shape == (20,)
+
+
+@pytest.mark.parametrize("budget, error", [(0, ValueError), (-1, ValueError),
+                                           (True, TypeError), (2.5, TypeError)])
+def test_bad_budget_raises_before_pretraining(data, monkeypatch, budget, error):
+    from skpanda.panda._nn import bridge
+
+    def no_pretraining(*args, **kwargs):
+        raise AssertionError("the encoder was pretrained before the budget was checked")
+
+    monkeypatch.setattr(bridge, "fit_encoder", no_pretraining)
+    X, y, g, _ = data
+    with pytest.raises(error, match="budget"):
+        PandaQuerySelector(**{**TINY, "budget": budget}).fit(X, y, sensitive_features=g)
+    with pytest.raises(ValueError, match=r"D0 has 400 labeled rows: too few"):
+        PandaQuerySelector(**{**TINY, "budget": 300}).fit(X, y, sensitive_features=g)
+    with pytest.raises(ValueError, match=r"pool_size must be None .* got 1\.5"):
+        PandaQuerySelector(**{**TINY, "pool_size": 1.5}).fit(X, y, sensitive_features=g)
+
+
+def test_fit_runs_torch_on_one_thread_and_restores_the_callers_count(data):
+    import torch
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    seen = []
+
+    class Probe(LogisticRegression):
+        def fit(self, X, y, sample_weight=None):
+            seen.append((torch.get_num_threads(),
+                         {p["num_threads"] for p in threadpool_info()}))
+            return super().fit(X, y, sample_weight=sample_weight)
+
+    X, y, g, pool = data
+    caller = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with threadpool_limits(limits=2):
+            before = [p["num_threads"] for p in threadpool_info()]
+            sel = PandaQuerySelector(**TINY, estimator=Probe(), random_state=0)
+            sel.fit(X, y, sensitive_features=g)
+            assert torch.get_num_threads() == 2
+            assert [p["num_threads"] for p in threadpool_info()] == before
+            sel.select(pool)
+            assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(caller)
+    assert seen and all(t == 1 and pools == {1} for t, pools in seen)

@@ -198,3 +198,46 @@ def test_a_strategy_without_a_hook_is_refused_at_fit(data):
     with pytest.raises(NotImplementedError, match="NoHook implements neither"):
         NoHook()._score_pool(np.arange(2), None, Z_pool=None, groups=None,
                              random_state=np.random.RandomState(0))
+
+
+class _MustNotFit:
+    """An estimator that fails loudly if ``fit`` gets as far as training it."""
+
+    def get_params(self, deep=True):
+        return {}
+
+    def fit(self, X, y, sample_weight=None):
+        raise AssertionError("the estimator was trained before the budget was checked")
+
+
+@pytest.mark.parametrize("budget, error", [(0, ValueError), (-2, ValueError),
+                                           (True, TypeError), (2.5, TypeError)])
+@pytest.mark.parametrize("cls", [RandomQuerySelector, GroupRandomQuerySelector,
+                                 MarginQuerySelector])
+def test_budget_parameter_is_checked_at_fit_before_any_work(data, cls, budget, error):
+    X0, y0, g0, *_ = data
+    sel = cls(budget=budget, estimator=_MustNotFit())
+    with pytest.raises(error, match="budget"):
+        sel.fit(X0, y0, sensitive_features=g0)
+
+
+def test_verbs_run_on_one_thread_and_restore_the_callers_limits(data):
+    from threadpoolctl import threadpool_info, threadpool_limits
+    from sklearn.linear_model import LogisticRegression
+
+    seen = []
+
+    class Probe(LogisticRegression):
+        def fit(self, X, y, sample_weight=None):
+            seen.append({p["num_threads"] for p in threadpool_info()})
+            return super().fit(X, y, sample_weight=sample_weight)
+
+    X0, y0, g0, Xp, yp, gp = data
+    with threadpool_limits(limits=2):
+        before = [p["num_threads"] for p in threadpool_info()]
+        sel = MarginQuerySelector(budget=5, estimator=Probe(), random_state=0)
+        sel.fit(X0, y0, sensitive_features=g0)
+        pos = sel.select(Xp, sensitive_features=gp, oracle=lambda i: yp[i])
+        sel.fit_selected(Xp, yp, positions=pos, sensitive_features=gp)
+        assert [p["num_threads"] for p in threadpool_info()] == before
+    assert seen and all(threads == {1} for threads in seen)
