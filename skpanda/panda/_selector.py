@@ -22,6 +22,8 @@ _PROX_ADAPT = (1.3, 0.85, 0.2, 10.0)  # (up, down, min, max) factors of prox_lea
 # classifier, and the weight eta of the disparity in the proximal step (Algorithm 1, line 5).
 _AUTO_PENALTY = 30.0
 _CONSTRAINED_ETA = 10.0
+# Parameters a checkpoint can be resumed under with another value (all others must match).
+_RESUMABLE_PARAMS = ("n_iter", "verbose", "device", "checkpoint_path")
 _INT_PARAMS = ("n_layers", "d_model", "n_heads", "n_inducing", "n_memory", "n_iter",
                "inner_steps", "n_samples")
 
@@ -266,18 +268,36 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
             return bool(getattr(self, "fairness_penalty_", 0.0) > 0)
         return bool(self.sample)
 
+    def _checkpoint_key(self, X, y, groups):
+        """Fingerprint of the data and parameters a checkpoint belongs to."""
+        from joblib import hash as joblib_hash
+
+        params = {k: v for k, v in self.get_params(deep=False).items()
+                  if k not in _RESUMABLE_PARAMS}
+        return joblib_hash((X, y, groups, params))
+
     def _resume_state(self):
         if self.checkpoint_path is None or not Path(self.checkpoint_path).is_file():
             return None
         from ._nn.bridge import read_checkpoint
 
-        return read_checkpoint(self.checkpoint_path)
+        state = read_checkpoint(self.checkpoint_path)
+        if state.get("fit_key", self._fit_key) != self._fit_key:
+            # e.g. GridSearchCV: every candidate and fold would share (and resume) one file
+            raise ValueError(
+                f"checkpoint_path={str(self.checkpoint_path)!r} holds the checkpoint of "
+                "another fit (other data or parameters). Give each fit its own file, "
+                "delete this one, or leave checkpoint_path=None (inside GridSearchCV and "
+                "other meta-estimators every candidate and fold would share it)."
+            )
+        return state
 
     # --------------------------------------------------------------- fit
     def _fit_encoder(self, X, y, groups):
         from ._nn.bridge import fit_encoder, resolve_device
 
         self.device_ = resolve_device(self.device)
+        self._fit_key = self._checkpoint_key(X, y, groups) if self.checkpoint_path else None
         preprocessor = super()._fit_encoder(X, y, groups)
         resume = self._resume_state()
         return fit_encoder(X, y, preprocessor=preprocessor, arch=self._encoder_arch(),
@@ -320,7 +340,7 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
             f1_weight=1.0 if penalty else 0.0, eta=_CONSTRAINED_ETA if penalty else 1.0,
             keep_best=not penalty,
             verbose=self.verbose, checkpoint_path=self.checkpoint_path, resume=resume,
-            extra={"encoder": module_state(self.encoder_net_)},
+            extra={"encoder": module_state(self.encoder_net_), "fit_key": self._fit_key},
         )
         if interrupted:
             warnings.warn(f"{type(self).__name__}.fit: meta-training stopped early "

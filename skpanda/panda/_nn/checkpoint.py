@@ -7,6 +7,7 @@ carries a ``format`` tag; anything else is refused with a clear error.
 """
 
 import os
+import threading
 from pathlib import Path
 
 import torch
@@ -18,7 +19,8 @@ def save_checkpoint(path, payload):
     """Write ``payload`` (a dict of tensors/containers) to ``path`` atomically."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    # one temporary file per writer: concurrent fits (Dask, joblib) never share it
+    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}-{threading.get_ident()}")
     torch.save({"format": FORMAT, **payload}, tmp)
     os.replace(tmp, path)
 
