@@ -48,8 +48,8 @@ def _import_distributed():
     return distributed
 
 
-def connect(scheduler, *, timeout=CONNECT_TIMEOUT):
-    """A ``distributed.Client`` for ``scheduler``; a clear error within ``timeout`` s.
+def connect(scheduler, *, timeout=None):
+    """A ``distributed.Client`` for ``scheduler``; a clear error within ``timeout`` s (10).
 
     ``"local:N"`` starts a ``LocalCluster`` of N worker processes with one
     thread each (no dashboard); an address connects to a running scheduler.
@@ -60,6 +60,7 @@ def connect(scheduler, *, timeout=CONNECT_TIMEOUT):
         When no scheduler answers at the address within ``timeout`` seconds.
     """
     kind, value = parse_scheduler(scheduler)
+    timeout = CONNECT_TIMEOUT if timeout is None else timeout
     distributed = _import_distributed()
     if kind == "local":
         cluster = distributed.LocalCluster(n_workers=value, threads_per_worker=1,
@@ -76,7 +77,7 @@ def connect(scheduler, *, timeout=CONNECT_TIMEOUT):
 
 
 @contextmanager
-def dask_backend(scheduler, *, timeout=CONNECT_TIMEOUT):
+def dask_backend(scheduler, *, timeout=None):
     """Route ``joblib.Parallel`` (and so the harness's cells) to a Dask cluster.
 
     Parameters
@@ -84,8 +85,8 @@ def dask_backend(scheduler, *, timeout=CONNECT_TIMEOUT):
     scheduler : str or distributed.Client
         A scheduler address (``"tcp://host:8786"``), ``"local:N"`` (start N
         local worker processes, one thread each), or a connected client.
-    timeout : float, default=10
-        Seconds to wait for the scheduler.
+    timeout : float, default=None
+        Seconds to wait for the scheduler; ``None`` is :data:`CONNECT_TIMEOUT`.
 
     Yields
     ------
