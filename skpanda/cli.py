@@ -2,7 +2,7 @@
 
 ::
 
-    skpanda reproduce [--dataset adult] [--seeds 3] [--quick] [--out DIR] ...
+    skpanda reproduce [--dataset adult] [--seeds 3] [--quick] [--out DIR] [--scheduler ADDR] ...
     skpanda fit --data d0.csv --target COL --sensitive COL --out MODEL [--method panda]
     skpanda select --model MODEL --pool pool.csv --budget 400 --out to_label.csv
 
@@ -14,6 +14,7 @@ See ``docs/cli.md``.
 
 import argparse
 import copy
+import contextlib
 import json
 import sys
 import time
@@ -78,7 +79,12 @@ def build_parser():
     rep.add_argument("--quick", action="store_true",
                      help="1 seed, short PANDA meta-training, FAL with 20 candidates (minutes)")
     rep.add_argument("--out", default="results", help="output folder (resumable)")
-    rep.add_argument("--n-jobs", type=int, default=1)
+    rep.add_argument("--n-jobs", type=int, default=None,
+                     help="cells run in parallel (default 1; all workers with --scheduler)")
+    rep.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                     help="run the cells on a Dask cluster: a scheduler address "
+                     "(tcp://host:8786) or local:N to start N local workers "
+                     "(pip install 'skpanda[dask]')")
     rep.add_argument("--fal-candidates", type=int, default=None)
     rep.add_argument("--panda-param", type=_key_value, action="append", default=[],
                      metavar="KEY=VALUE", help="extra PandaQuerySelector parameter (repeatable)")
@@ -320,16 +326,28 @@ def load_model(folder):
                        "refit it with `skpanda fit`.") from None
 
 
+def _scheduler(address):
+    """The Dask backend of ``--scheduler`` (a no-op context without one)."""
+    if address is None:
+        return contextlib.nullcontext()
+    from .simulation._distributed import dask_backend
+
+    return dask_backend(address)
+
+
 def cmd_reproduce(args):
     """``skpanda reproduce``: run the experiment, print the table and the files."""
     tic = time.perf_counter()
-    df = run_experiment(
-        args.dataset, args.methods, seeds=args.seeds, budgets=args.budgets, rho=args.rho,
-        out=args.out, n_jobs=args.n_jobs, quick=args.quick,
-        panda_params=dict(args.panda_param) or None, fal_candidates=args.fal_candidates,
-        dataset_params={"data_home": args.data_home} if args.data_home else None,
-        progress=not args.no_progress,
-    )
+    n_jobs = args.n_jobs if args.n_jobs is not None else (1 if args.scheduler is None else -1)
+    # Connect first: an unreachable scheduler fails before anything is written.
+    with _scheduler(args.scheduler):
+        df = run_experiment(
+            args.dataset, args.methods, seeds=args.seeds, budgets=args.budgets, rho=args.rho,
+            out=args.out, n_jobs=n_jobs, quick=args.quick,
+            panda_params=dict(args.panda_param) or None, fal_candidates=args.fal_candidates,
+            dataset_params={"data_home": args.data_home} if args.data_home else None,
+            progress=not args.no_progress,
+        )
     out = Path(args.out)
     print(summary_table(df))
     print(f"\nWall time {time.perf_counter() - tic:.0f} s. Files in {out}/:")

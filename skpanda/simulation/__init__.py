@@ -7,6 +7,7 @@ and writes a tidy CSV, a Markdown summary and Figures 1 and 2;
 its results. ``skpanda reproduce`` is the same from the command line.
 :func:`active_learning_loop` and :class:`QueryState` live in
 :mod:`skpanda.selectors._loop` and are re-exported here.
+:func:`dask_backend` runs the grid's cells on a Dask cluster.
 
 Examples
 --------
@@ -17,6 +18,7 @@ Examples
 
 from ..selectors._loop import QueryState, active_learning_loop
 from ._cells import run_cell
+from ._distributed import dask_backend
 from ._figures import plot_figures, summary_table
 from ._harness import DEFAULT_BUDGETS, load_results, run_experiment
 from ._protocol import (
@@ -32,6 +34,7 @@ __all__ = [
     "QueryState",
     "active_learning_loop",
     "run_experiment",
+    "dask_backend",
     "load_results",
     "plot_figures",
     "summary_table",

@@ -114,7 +114,9 @@ def run_experiment(dataset="adult", methods=None, *, seeds=None, budgets=DEFAULT
         (the fitted PANDA per seed), ``results.csv``, ``summary.md``,
         ``figure1_tradeoff.png``, ``figure2_learning_curves.png``.
     n_jobs : int, default=1
-        Cells run in parallel through ``joblib.Parallel``.
+        Cells run in parallel through ``joblib.Parallel``; inside
+        :func:`~skpanda.simulation.dask_backend` they run on a Dask cluster
+        (pass ``n_jobs=-1`` to use every worker).
     quick : bool, default=False
         One seed, a short PANDA meta-training (:data:`QUICK_PANDA_PARAMS`)
         and FAL with 20 candidates per query.

@@ -121,6 +121,23 @@ def test_checkpoint_resume(data, tmp_path):
     assert resumed.n_iter_ == 4 and len(resumed.history_["val_loss"]) == 4
 
 
+@pytest.mark.parametrize("change", ["data", "params"])
+def test_checkpoint_of_another_fit_is_refused(data, tmp_path, change):
+    """GridSearchCV with one checkpoint_path: a second fold/candidate must not resume the first."""
+    X, y, g, _ = data
+    path = tmp_path / "ckpt.pt"
+    PandaQuerySelector(**{**TINY, "n_iter": 2}, checkpoint_path=path,
+                       random_state=0).fit(X, y, sensitive_features=g)
+    other = PandaQuerySelector(**TINY, checkpoint_path=path, random_state=0)
+    if change == "data":
+        X, y, g = X[:300], y[:300], g[:300]
+    else:
+        other.set_params(budget=10)
+    with pytest.raises(ValueError, match="checkpoint_path=.* holds the checkpoint of another"):
+        other.fit(X, y, sensitive_features=g)
+    assert not hasattr(other, "policy_")
+
+
 @pytest.mark.parametrize("params, match", [
     (dict(rho=0.0), "rho must be a positive number"),
     (dict(rho=-1), "rho must be a positive number"),

@@ -13,6 +13,7 @@ interrupted write leaves the previous file intact.
 
 import hashlib
 import os
+import threading
 from pathlib import Path
 
 import torch
@@ -70,7 +71,7 @@ def save_checkpoint(path, payload):
     body = {k: v for k, v in payload.items() if k not in _HEADER}
     body.update(format=FORMAT, skpanda_version=__version__)
     body["digest"] = content_digest(body)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     try:
         with open(tmp, "wb") as fh:
             torch.save(body, fh)
