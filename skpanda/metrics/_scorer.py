@@ -243,7 +243,7 @@ def make_parity_scorers(constraint="demographic_parity", target=0.04, *, metric=
     scorers : dict
         ``{"score": ..., <metric name>: ..., "disparity": ..., "parity_ok": ...}``
         (the metric's key is ``"metric"`` for a callable). Pass it as
-        ``scoring=`` with ``refit="score"``; ``cv_results_`` then holds
+        ``scoring=`` with ``refit=best_feasible`` (or ``"score"``); ``cv_results_`` then holds
         ``mean_test_f1``, ``mean_test_disparity`` and ``mean_test_parity_ok``
         per candidate (plot them with :func:`skpanda.plotting.plot_tradeoff`).
 
@@ -268,6 +268,42 @@ def make_parity_scorers(constraint="demographic_parity", target=0.04, *, metric=
             "parity_ok": "parity_ok"}
     return {key: ParityScorer(constraint, target, metric, output, sensitive_feature, cache)
             for key, output in keys.items()}
+
+
+def best_feasible(cv_results):
+    """Refit rule: the best mean score among candidates that meet the target in every fold.
+
+    Pass it as ``GridSearchCV(..., scoring=make_parity_scorers(...),
+    refit=best_feasible)``. When no candidate meets the target in every fold,
+    the best mean score overall.
+
+    Parameters
+    ----------
+    cv_results : dict
+        ``cv_results_`` of a search scored with :func:`make_parity_scorers`.
+
+    Returns
+    -------
+    int
+        Index of the chosen candidate.
+
+    Notes
+    -----
+    A candidate with :math:`\\hat\\Delta_V > t` on some fold can out-average
+    one that meets :math:`t` on all of them when its other folds score high;
+    this rule rules that out: a candidate violating the target is never
+    chosen while another meets it on every held-out fold.
+
+    Examples
+    --------
+    >>> from skpanda.metrics import best_feasible
+    >>> best_feasible({"mean_test_score": [0.7, 0.5], "mean_test_parity_ok": [0.5, 1.0]})
+    1
+    """
+    score = np.asarray(cv_results["mean_test_score"], dtype=float)
+    ok = np.asarray(cv_results["mean_test_parity_ok"], dtype=float) == 1.0
+    candidates = np.flatnonzero(ok) if ok.any() else np.arange(score.size)
+    return int(candidates[np.nanargmax(score[candidates])])
 
 
 def _check_scorer_params(constraint, target, metric, output):
