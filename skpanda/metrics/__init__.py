@@ -18,6 +18,8 @@ from ._constraints import (
     unregister_constraint,
 )
 from ._parity import demographic_parity, equalized_odds, error_rate_balance
+from ._scorer import (best_feasible, make_parity_scorer, make_parity_scorers,
+                      penalised_score, predict_outcome)
 from ._registry import CONSTRAINTS, constraint_name, disparity, get_constraint, to_fairlearn_moment
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "ErrorRateBalanceConstraint",
     "ParityConstraint",
     "as_constraint",
+    "best_feasible",
     "constraint_name",
     "demographic_parity",
     "disparity",
@@ -34,6 +37,10 @@ __all__ = [
     "error_rate_balance",
     "get_constraint",
     "register_constraint",
+    "make_parity_scorer",
+    "make_parity_scorers",
+    "penalised_score",
+    "predict_outcome",
     "to_fairlearn_moment",
     "unregister_constraint",
 ]

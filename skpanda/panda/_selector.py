@@ -38,6 +38,9 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
     ----------
     {budget}
     {rho}
+    target : float, default=None
+        Disparity :meth:`score` holds every candidate to (``None``: ``rho``). For
+        ``GridSearchCV`` over ``rho``, fix it (e.g. ``target=0.04``); see ``score``.
     {constraint}
     {estimator}
     encoder : transformer, default=None
@@ -163,6 +166,11 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
     The policy kept at the end is chosen on evaluation tasks built from
     ``validation_fraction`` of D0 that meta-training never sees.
 
+    **Budgets.** The policy scores every pool row; ``select(X_pool, B)`` keeps
+    the top B. For ``B <= budget`` that is the first B rows of the batch of the
+    meta-trained size, in the same order (works, silently). ``B > budget``
+    works but warns: meta-training never asked the policy to pick more.
+
     References
     ----------
     A. Sharaf, H. Daumé III, R. Ni. "Promoting Fairness in Learned Models by
@@ -200,7 +208,7 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         "verbose": ["verbose"],
     }
 
-    def __init__(self, *, budget=400, rho=0.04, constraint="demographic_parity",
+    def __init__(self, *, budget=400, rho=0.04, target=None, constraint="demographic_parity",
                  estimator=None, encoder=None, sensitive_feature=None,
                  warm_start="representation", query_batch_size=1, n_layers=1, d_model=32,
                  n_heads=4, n_inducing=32, n_memory=16, learning_rate=2e-3,
@@ -212,6 +220,7 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
                  random_state=None):
         self.budget = budget
         self.rho = rho
+        self.target = target
         self.constraint = constraint
         self.estimator = estimator
         self.encoder = encoder
@@ -367,6 +376,13 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         from ._nn.bridge import score_pool
 
         check_is_fitted(self, "policy_")
+        if budget > self.budget:
+            warnings.warn(
+                f"select(..., budget={budget}) exceeds the budget={self.budget} this policy "
+                f"was meta-trained for: rows past the first {self.budget} are ranked by a "
+                f"policy never trained to pick them. Refit with budget={budget} for them.",
+                UserWarning,
+            )
         scores = score_pool(self.policy_, self.encoder_, Z_pool, sample=self._sampling(),
                             seed=random_state.randint(2**31 - 1))
         return top_k(scores, budget, random_state)

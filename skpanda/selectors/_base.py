@@ -1,6 +1,7 @@
 """BaseQuerySelector: the one interface of every query strategy."""
 
 import functools
+import numbers
 import warnings
 from abc import ABCMeta
 from numbers import Integral, Real
@@ -32,6 +33,7 @@ from ._utils import (
     takes_unlabeled,
     top_k,
 )
+from ._routing import check_score_routing
 from ._validation import check_groups, check_pool_groups, split_sensitive_column
 
 # ``False``/``True`` are accepted as aliases: scikit-learn treats ``warm_start``
@@ -146,6 +148,7 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         """
         self._check_hooks()
         self._check_params()
+        check_score_routing(self, sensitive_features)
         X, groups = split_sensitive_column(self, X, sensitive_features, "sensitive_features")
         if y is None:
             raise ValueError(
@@ -335,16 +338,17 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
     def score(self, X, y, *, sensitive_features=None, sample_weight=None):
         """Penalised validation F1 of a classifier trained on what is selected.
 
-        ``X`` is split (stratified, seeded by ``random_state``) 50/50 into a
-        pool and a validation set. ``budget`` rows are selected from the pool
-        (sequential strategies query the pool's labels through an oracle), the
-        downstream ``estimator`` is trained on them (with D0 under
-        ``warm_start="data"``), and evaluated on the validation set:
+        Runs :meth:`simulate_selection` (``X`` split 50/50 into a pool and a
+        validation set, ``budget`` rows selected, the downstream ``estimator``
+        trained on them) and scores its validation predictions:
 
-        .. math:: \\text{score} = F_1 - \\max(0, \\hat\\Delta_V - \\rho) / \\rho
+        .. math:: \\text{score} = F_1 \\text{ if } \\hat\\Delta_V \\le t,
+                  \\text{ else } F_1 - 1 - (\\hat\\Delta_V - t) / t
 
         where :math:`\\hat\\Delta_V` is the validation disparity for
-        ``constraint``. Strategies without ``rho`` return the plain F1.
+        ``constraint`` and :math:`t` is ``target`` (``None``: the selector's own
+        ``rho``); see :func:`skpanda.metrics.penalised_score`. Strategies
+        without ``rho`` return the plain F1.
 
         Parameters
         ----------
@@ -359,6 +363,59 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         Returns
         -------
         score : float
+
+        Notes
+        -----
+        **Grid over rho: fix target.** With ``target=None`` every candidate is
+        penalised against its own ``rho``, so a looser ``rho`` is penalised less
+        and ``GridSearchCV`` drifts to the loosest bound. Set ``target`` (the
+        disparity you require) on the selector, or pass
+        ``scoring=skpanda.metrics.make_parity_scorer(target=...)``, which
+        scores every candidate against the same target with the same
+        simulation.
+        """
+        rho = getattr(self, "rho", None)
+        target = getattr(self, "target", None)
+        target = rho if target is None else target
+        if target is not None and not (
+                isinstance(target, numbers.Real) and not isinstance(target, bool) and target > 0):
+            raise ValueError(f"target={target!r} must be a positive number (the required "
+                             "held-out disparity), or None to use rho.")
+        y_val, y_hat, g_val = self.simulate_selection(X, y, sensitive_features=sensitive_features)
+        f1 = f1_score(y_val, y_hat, zero_division=0.0)
+        if target is None or np.unique(g_val).size < 2:  # one group: no disparity to penalise
+            return float(f1)
+        from ..metrics import disparity, penalised_score
+
+        delta = disparity(y_val, y_hat, sensitive_features=g_val, constraint=self.constraint)
+        return penalised_score(f1, delta, target)
+
+    def simulate_selection(self, X, y, *, sensitive_features=None):
+        """Select from half of ``X``, train on the selection, predict the other half.
+
+        The one simulation behind :meth:`score` and the parity scorers of
+        :func:`skpanda.metrics.make_parity_scorer`. ``X`` is split (stratified,
+        seeded by ``random_state``) 50/50 into a pool and a validation set;
+        ``budget`` rows are selected from the pool (sequential strategies
+        query the pool's labels through an oracle); the downstream
+        ``estimator`` is trained on them (with D0 under ``warm_start="data"``,
+        see :meth:`fit_selected`) and predicts the validation set.
+
+        Parameters
+        ----------
+        X, y : array-like
+            Labeled data to simulate selection on.
+        sensitive_features : array-like, default=None
+            Groups of ``X``; required when the selector was fitted with groups.
+
+        Returns
+        -------
+        y_val : ndarray of {0, 1}
+            Validation labels (1 = ``classes_[1]``).
+        y_pred : ndarray of {0, 1}
+            Predictions of the classifier trained on the selected rows.
+        groups_val : ndarray
+            Groups of the validation rows (all 0 without groups).
         """
         check_is_fitted(self, "estimator_")
         X, groups = split_sensitive_column(self, X, sensitive_features, "sensitive_features")
@@ -388,16 +445,9 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         model = self.fit_selected(X_pool, y_pool, positions=chosen, sensitive_features=g_pool)
         Z_val = self._encode(_take(X, idx_val))
         y_val = self.label_encoder_.transform(y[idx_val])
-        y_hat = predict_labels(model, Z_val, random_state=0)
-        f1 = f1_score(y_val, y_hat, zero_division=0.0)
-        rho = getattr(self, "rho", None)
-        if rho is None:
-            return float(f1)
         g_val = groups[idx_val]
-        if np.unique(g_val).size < 2:  # one group: no disparity to penalise
-            return float(f1)
-        delta = disparity(y_val, y_hat, sensitive_features=g_val, constraint=self.constraint)
-        return float(f1 - max(0.0, delta - rho) / rho)
+        y_hat = predict_labels(model, Z_val, random_state=0, sensitive_features=g_val)
+        return y_val, y_hat, g_val
 
     @limited_threads
     def fit_selected(self, X_pool, y_pool, *, positions, sensitive_features=None):

@@ -90,11 +90,20 @@ def fit_classifier(template, Z, y, groups, *, Z_unlabeled=None, groups_unlabeled
     return est.fit(Z, y, **kwargs)
 
 
-def predict_labels(estimator, Z, random_state=None):
-    """Hard 0/1 predictions; a randomized predictor (fairlearn) gets a seed."""
-    if "random_state" in inspect.signature(estimator.predict).parameters:
-        return np.asarray(estimator.predict(Z, random_state=random_state))
-    return np.asarray(estimator.predict(Z))
+def predict_labels(estimator, Z, random_state=None, sensitive_features=None):
+    """Hard 0/1 predictions.
+
+    A randomized predictor (fairlearn) gets a seed; a learner whose ``predict``
+    takes ``sensitive_features`` (group thresholds, e.g.
+    :class:`~skpanda.learners.PoolThresholdClassifier`) gets the groups.
+    """
+    params = inspect.signature(estimator.predict).parameters
+    kwargs = {}
+    if "random_state" in params:
+        kwargs["random_state"] = random_state
+    if "sensitive_features" in params and sensitive_features is not None:
+        kwargs["sensitive_features"] = sensitive_features
+    return np.asarray(estimator.predict(Z, **kwargs))
 
 
 def predict_positive_proba(estimator, Z):

@@ -58,7 +58,7 @@ def _to_builtin(value):
 
 def evaluate(model, Z_test, y_test, g_test, *, random_state):
     """Test F1, accuracy and the three Table-1 disparities of ``model``."""
-    y_hat = predict_labels(model, Z_test, random_state=random_state)
+    y_hat = predict_labels(model, Z_test, random_state=random_state, sensitive_features=g_test)
     kw = dict(sensitive_features=g_test)
     return {
         "f1": float(f1_score(y_test, y_hat, zero_division=0.0)),

@@ -18,8 +18,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 
 from skpanda.datasets import make_biased_classification, make_preprocessor
+from skpanda.metrics import best_feasible, make_parity_scorer, make_parity_scorers
 from skpanda.pipeline import make_selection_pipeline
-from skpanda.selectors import GroupRandomQuerySelector, MarginQuerySelector
+from skpanda.selectors import (
+    GroupRandomQuerySelector,
+    MarginQuerySelector,
+    RandomQuerySelector,
+)
 
 GRID = {"budget": [3, 8]}
 
@@ -67,18 +72,65 @@ def test_column_mode_needs_no_routing(frame):
     assert np.all(df["sex"].to_numpy()[:60][pos] == best.worst_group_)
 
 
-def test_keyword_without_routing_raises_instead_of_nan(data):
+def test_keyword_without_routing_fails_with_one_message(data):
+    """The routing trap: no NaN scores and silent first pick, one error naming the fix."""
     X, y, g = data
     search = GridSearchCV(MarginQuerySelector(random_state=0), GRID, cv=2,
                           error_score="raise")
     with pytest.raises(ValueError, match="enable_metadata_routing=True"):
         search.fit(X, y, sensitive_features=g)
-    # With scikit-learn's default error_score=nan the same mistake is silent but for a warning.
-    with warnings.catch_warnings(record=True):
-        warnings.simplefilter("always")
-        quiet = GridSearchCV(MarginQuerySelector(random_state=0), GRID, cv=2).fit(
-            X, y, sensitive_features=g)
-    assert np.all(np.isnan(quiet.cv_results_["mean_test_score"]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and no per-fold "Scoring failed" warnings
+        with pytest.raises(ValueError, match="All the 4 fits failed") as info:
+            GridSearchCV(MarginQuerySelector(random_state=0), GRID, cv=2).fit(
+                X, y, sensitive_features=g)
+    assert "sensitive_feature='column'" in str(info.value)
+    # Outside a search the same call is fine: fit, then score with the groups.
+    sel = MarginQuerySelector(budget=5, random_state=0).fit(X, y, sensitive_features=g)
+    assert np.isfinite(sel.score(X, y, sensitive_features=g))
+
+
+def eg(rho):
+    return ExponentiatedGradient(LogisticRegression(solver="liblinear"),
+                                 DemographicParity(difference_bound=rho))
+
+
+@pytest.fixture(scope="module")
+def biased():
+    return make_biased_classification(2000, 4, random_state=0, return_X_y=True)
+
+
+@pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")
+def test_grid_over_rho_with_fixed_target_never_picks_a_violation(biased):
+    """Issue #13's "done when": rho in {.02, .04, .08}, target .04."""
+    X, y, g = biased
+    grid = {"estimator": [eg(r) for r in (0.02, 0.04, 0.08)], "budget": [300]}
+    search = GridSearchCV(RandomQuerySelector(random_state=0), grid, cv=2,
+                          scoring=make_parity_scorers(target=0.04), refit=best_feasible)
+    with sklearn.config_context(enable_metadata_routing=True):
+        search.fit(X, y, sensitive_features=g)
+    res = search.cv_results_
+    ok = res["mean_test_parity_ok"] == 1.0
+    assert ok.any() and not ok.all()  # the data make the choice matter
+    assert ok[search.best_index_]
+    # scoring=make_parity_scorer(target=.04) alone ranks by mean_test_score: same pick here
+    assert int(np.argmax(res["mean_test_score"])) == search.best_index_
+
+
+@pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")
+def test_multimetric_cv_results_show_the_tradeoff(biased):
+    X, y, g = biased
+    grid = {"estimator": [eg(0.02), eg(0.08)], "budget": [200]}
+    search = GridSearchCV(RandomQuerySelector(random_state=0), grid, cv=2,
+                          scoring=make_parity_scorers(target=0.04), refit="score")
+    with sklearn.config_context(enable_metadata_routing=True):
+        search.fit(X, y, sensitive_features=g)
+    res = search.cv_results_
+    for key in ("f1", "disparity", "parity_ok", "score"):
+        assert res[f"mean_test_{key}"].shape == (2,)
+        assert np.all(np.isfinite(res[f"mean_test_{key}"]))
+    assert np.all((res["mean_test_f1"] >= 0) & (res["mean_test_f1"] <= 1))
+    assert search.best_index_ == int(np.argmax(res["mean_test_score"]))
 
 
 @pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")

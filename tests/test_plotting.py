@@ -1,0 +1,27 @@
+"""plot_tradeoff draws cv_results_ of a parity-scored search."""
+
+import matplotlib
+import pytest
+
+from skpanda.plotting import plot_tradeoff
+
+matplotlib.use("Agg")
+
+RESULTS = {"mean_test_f1": [0.5, 0.6], "std_test_f1": [0.01, 0.02],
+           "mean_test_disparity": [0.02, 0.07], "std_test_disparity": [0.01, 0.01],
+           "params": [{"selector__budget": 200}, {"selector__budget": 400}]}
+
+
+def test_returns_axes_with_points_labels_and_target():
+    import matplotlib.pyplot as plt
+
+    ax = plot_tradeoff(RESULTS, target=0.04, best_index=0)
+    assert isinstance(ax, plt.Axes)
+    assert [t.get_text() for t in ax.texts] == ["budget=200", "budget=400"]
+    assert ax.get_ylabel() == "held-out f1" and ax.get_legend() is not None
+    plt.close(ax.figure)
+
+
+def test_missing_columns_name_the_fix():
+    with pytest.raises(ValueError, match="make_parity_scorers"):
+        plot_tradeoff({"mean_test_score": [0.1]})
