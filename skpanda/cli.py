@@ -32,7 +32,7 @@ from .panda import PandaQuerySelector
 from .pipeline import SelectionPipeline, make_selection_pipeline
 from .selectors import get_selector_spec, make_selector
 from .selectors._utils import fit_classifier
-from .simulation import DATASETS, METHODS, run_experiment, summary_table
+from .simulation import DATASETS, METHODS, dask_backend, run_experiment, summary_table
 
 #: Methods ``skpanda fit`` accepts: every registered one (PANDA registers on import).
 FIT_METHODS = METHODS
@@ -330,8 +330,6 @@ def _scheduler(address):
     """The Dask backend of ``--scheduler`` (a no-op context without one)."""
     if address is None:
         return contextlib.nullcontext()
-    from .simulation._distributed import dask_backend
-
     return dask_backend(address)
 
 

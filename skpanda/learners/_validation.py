@@ -4,6 +4,7 @@ import numbers
 
 import numpy as np
 import pandas as pd
+from sklearn.utils.multiclass import type_of_target
 
 from ..metrics import constraint_name
 
@@ -95,7 +96,6 @@ def constraint_rows(X, groups, X_unlabeled, groups_unlabeled):
 
 def check_binary(y):
     """Raise a ``ValueError`` unless ``y`` is a binary target with two classes."""
-    from sklearn.utils.multiclass import type_of_target
 
     kind = type_of_target(y, input_name="y", raise_unknown=True)
     if kind == "continuous" or kind.startswith("continuous"):

@@ -12,6 +12,9 @@ import numbers
 
 import numpy as np
 from sklearn import metrics as skm
+from sklearn.utils.metadata_routing import MetadataRequest
+
+from ._registry import constraint_name, disparity
 
 _METRICS = {
     "f1": skm.f1_score,
@@ -124,8 +127,6 @@ class ParityScorer:
 
     def get_metadata_routing(self):
         """The metadata this scorer requests: ``sensitive_features`` for ``score``."""
-        from sklearn.utils.metadata_routing import MetadataRequest
-
         request = MetadataRequest(owner=self)
         request.score.add_request(param="sensitive_features", alias=self._request)
         return request
@@ -160,8 +161,6 @@ class ParityScorer:
             )
         if np.unique(groups).size < 2:  # one group: nothing to compare
             return 0.0
-        from . import disparity  # the public function (metrics/ is refactored apart)
-
         return float(disparity(y, y_pred, sensitive_features=groups,
                                constraint=self._constraint))
 
@@ -307,8 +306,6 @@ def best_feasible(cv_results):
 
 
 def _check_scorer_params(constraint, target, metric, output):
-    from . import constraint_name
-
     if isinstance(target, bool) or not isinstance(target, numbers.Real) or not target > 0:
         raise ValueError(
             f"target={target!r} must be a positive number: the disparity the model "

@@ -74,7 +74,7 @@ def save_selector(selector, path):
 
     Returns the :class:`pathlib.Path` written; see ``PandaQuerySelector.save``.
     """
-    from ._nn.bridge import module_state, save_state
+    from ._nn.bridge import module_state, save_state  # lazy: torch
 
     check_is_fitted(selector, "policy_")
     if selector.encoder is not None:
@@ -142,7 +142,7 @@ def _read_meta(path, state, cls):
 
 def _rebuild_modules(path, state, selector, meta):
     """Encoder and policy from their state dicts; a shape mismatch is one ValueError."""
-    from ._nn.bridge import build_modules
+    from ._nn.bridge import build_modules  # lazy: torch
 
     try:
         return build_modules(
@@ -165,7 +165,7 @@ def load_selector(cls, path, *, estimator=None, device="auto"):
     weights of another shape), raises one ``ValueError`` naming the file, the
     problem and the skpanda version that wrote it.
     """
-    from ._nn.bridge import load_state, resolve_device
+    from ._nn.bridge import load_state, resolve_device  # lazy: torch
 
     path = _file(path)
     state = load_state(path)

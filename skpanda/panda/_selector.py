@@ -6,15 +6,17 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.base import TransformerMixin
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import Interval, StrOptions, validate_parameter_constraints
-from .._threads import limit_torch_threads
 from .._docstrings import fill_doc
+from .._threads import limit_torch_threads
 from ..selectors import BaseQuerySelector
 from ..selectors._base import limited_threads
 from ..selectors._utils import top_k
 from ..selectors._validation import split_sensitive_column
+from ._persistence import check_resumable, fit_fingerprint, load_selector, save_selector
 
 _MIN_GROUP_ROWS = 4
 # fairness_penalty="auto" for a downstream learner that enforces parity (a fairlearn
@@ -267,8 +269,6 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
                 f"DemographicParity(difference_bound={self.rho:g}).", UserWarning)
 
     def _seed(self):
-        from sklearn.utils import check_random_state
-
         return int(check_random_state(self.random_state).randint(2**31 - 1))
 
     def _encoder_arch(self):
@@ -277,7 +277,7 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
 
     def _recipe(self, **changes):
         """The meta-training preset for the estimator (see Notes) and penalty."""
-        from ._nn.config import inner_learner_kind, recipe_for
+        from ._nn.config import inner_learner_kind, recipe_for  # lazy: torch
 
         return recipe_for(inner_learner_kind(self.estimator),
                           getattr(self, "fairness_penalty_", 0.0), **changes)
@@ -289,7 +289,7 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
 
     def _resolve_penalty(self):
         if self.fairness_penalty == "auto":
-            from ._nn.config import inner_learner_kind
+            from ._nn.config import inner_learner_kind  # lazy: torch
 
             kind = inner_learner_kind(self._estimator_template())
             return _AUTO_PENALTY if kind in ("parity", "pool") else 0.0
@@ -303,8 +303,7 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
     def _resume_state(self):
         if self.checkpoint_path is None or not Path(self.checkpoint_path).is_file():
             return None
-        from ._nn.bridge import read_checkpoint
-        from ._persistence import check_resumable
+        from ._nn.bridge import read_checkpoint  # lazy: torch
 
         return check_resumable(self.checkpoint_path, read_checkpoint(self.checkpoint_path),
                                self._fingerprint)
@@ -332,9 +331,8 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
     # --------------------------------------------------------------- fit
     def _fit_encoder(self, X, y, groups):
         self._check_d0(y, groups)  # before importing torch and pretraining
-        from ._nn.bridge import fit_encoder, resolve_device
+        from ._nn.bridge import fit_encoder, resolve_device  # lazy: torch
 
-        from ._persistence import fit_fingerprint
 
         limit_torch_threads()  # torch may have been imported just now
         self.device_ = resolve_device(self.device)
@@ -346,7 +344,7 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
                            state=None if resume is None else resume.get("encoder"))
 
     def _fit(self, Z, y, groups):
-        from ._nn.bridge import module_state, train_policy
+        from ._nn.bridge import module_state, train_policy  # lazy: torch
 
         pool_size = self._check_d0(y, groups)
         codes = np.unique(groups, return_inverse=True)[1].ravel()
@@ -373,7 +371,7 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
 
     # ------------------------------------------------------------ select
     def _select(self, Z_pool, budget, *, groups, oracle, random_state):
-        from ._nn.bridge import score_pool
+        from ._nn.bridge import score_pool  # lazy: torch
 
         check_is_fitted(self, "policy_")
         if budget > self.budget:
@@ -413,7 +411,6 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         path : pathlib.Path
             The file written.
         """
-        from ._persistence import save_selector
 
         return save_selector(self, path)
 
@@ -442,7 +439,6 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
             version (a missing entry, an unknown parameter, weights of another
             shape): one line naming the file, the problem and that version.
         """
-        from ._persistence import load_selector
 
         return load_selector(cls, path, estimator=estimator, device=device)
 

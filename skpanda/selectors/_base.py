@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted, check_random_state, valida
 
 from .._compat import HasMethods, Interval, StrOptions, _fit_context
 from .._splits import stratify_key
-from ..metrics import disparity, get_constraint
+from ..metrics import disparity, get_constraint, penalised_score
 from ._loop import QueryState, active_learning_loop
 from .._threads import limit_threads
 from ._utils import (
@@ -385,8 +385,6 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         f1 = f1_score(y_val, y_hat, zero_division=0.0)
         if target is None or np.unique(g_val).size < 2:  # one group: no disparity to penalise
             return float(f1)
-        from ..metrics import disparity, penalised_score
-
         delta = disparity(y_val, y_hat, sensitive_features=g_val, constraint=self.constraint)
         return penalised_score(f1, delta, target)
 

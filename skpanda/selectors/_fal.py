@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_random_state
 from .._compat import HasMethods, Interval, RealNotInt, StrOptions
 from .._docstrings import fill_doc
 from .._splits import stratify_key
-from ..metrics import constraint_name
+from ..metrics import as_constraint, constraint_name
 from ._base import BaseQuerySelector
 from ._loop import QueryState
 from ._newton import lr_problem, refit_with_one_row, with_intercept
@@ -307,6 +307,4 @@ def column_disparity(H, groups, y, constraint):
     same cell-means core (same definitions, empty (group, label) cells skipped,
     0 when nothing is comparable).
     """
-    from ..metrics import as_constraint  # metrics is a lower layer: no cycle
-
     return as_constraint(constraint).columns(H, groups, y)

@@ -134,7 +134,7 @@ def test_checkpoint_of_another_fit_is_refused(data, tmp_path, change):
         X, y, g = X[:300], y[:300], g[:300]
     else:
         other.set_params(budget=10)
-    with pytest.raises(ValueError, match="checkpoint_path=.* holds the checkpoint of another"):
+    with pytest.raises(ValueError, match="checkpoint_path=.* holds a meta-training checkpoint .* cannot be resumed"):
         other.fit(X, y, sensitive_features=g)
     assert not hasattr(other, "policy_")
 
@@ -271,7 +271,7 @@ def test_bad_budget_raises_before_pretraining(data, monkeypatch, budget, error):
         PandaQuerySelector(**{**TINY, "budget": budget}).fit(X, y, sensitive_features=g)
     with pytest.raises(ValueError, match=r"D0 has 400 labeled rows: too few"):
         PandaQuerySelector(**{**TINY, "budget": 300}).fit(X, y, sensitive_features=g)
-    with pytest.raises(ValueError, match=r"pool_size must be None .* got 1\.5"):
+    with pytest.raises(ValueError, match=r"pool_size.*1\.5"):
         PandaQuerySelector(**{**TINY, "pool_size": 1.5}).fit(X, y, sensitive_features=g)
 
 

@@ -53,8 +53,8 @@ def train_policy(Z, y, codes, *, encoder, arch, constraint, budget, rho, seed, d
     (:func:`~skpanda.panda._nn.learners.inner_learner_for`). Returns
     ``(policy, history, n_done, interrupted)``.
     """
-    from .learners import inner_learner_for
-    from .training import meta_train  # inference (score_pool) never imports training
+    from .learners import inner_learner_for  # lazy: inference (score_pool) never imports training
+    from .training import meta_train  # lazy: inference (score_pool) never imports training
 
     constraint_fn = get_torch_constraint(constraint)
     learner = inner_learner_for(estimator, constraint_fn=constraint_fn,
