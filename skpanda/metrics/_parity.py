@@ -7,62 +7,23 @@ Each function is the numpy evaluation of one constraint object of
 twins used for training live in :mod:`skpanda.panda._nn.disparity`.
 """
 
+from .._docstrings import fill_doc
 from ._constraints import (
     DemographicParityConstraint,
     EqualizedOddsConstraint,
     ErrorRateBalanceConstraint,
 )
 
-_PARAMS = """Parameters
-    ----------
-    y_true : array-like of shape (n_samples,){y_note}
-    y_pred : array-like of shape (n_samples,)
-        Predictions ``h``: 0/1 labels, or probabilities of the positive class in
-        [0, 1] (then every expectation is a mean probability).
-    sensitive_features : array-like of shape (n_samples,) or (n_samples, n_columns)
-        Group of each row (strings, integers, ...). Several columns define one
-        group per distinct combination. At least two groups are required.
-    method : {{"difference", "ratio"}}, default="difference"
-        ``"difference"``: the largest absolute gap (Table 1). ``"ratio"``: the
-        smallest ratio ``min(u, v) / max(u, v)`` over the same pairs of
-        expectations ``(u, v)``, with ``0 / 0 := 1``; 1 means parity.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Row weights; expectations become weighted means ``sum(w h) / sum(w)``.
-
-    Returns
-    -------
-    float
-        In [0, 1]. 0 (difference) or 1 (ratio) means perfect parity."""
-
-_Y_OPTIONAL = """ or None
-        Ignored (demographic parity does not look at labels); accepted so all
-        metrics share one signature."""
-_Y_REQUIRED = """
-        True binary labels, 0/1 or booleans."""
-
-_EMPTY_CELLS = """A (group, label) cell without rows (or with zero total weight) has no
-    conditional mean: it is skipped, never NaN. When nothing comparable remains
-    the disparity is 0.0 (difference) or 1.0 (ratio)."""
-
-
 _DP, _EO, _EB = (DemographicParityConstraint(), EqualizedOddsConstraint(),
                  ErrorRateBalanceConstraint())
 
 
-def _fill(template_kwargs):
-    def deco(func):
-        func.__doc__ = func.__doc__.format(**template_kwargs)
-        return func
-
-    return deco
-
-
-@_fill({"params": _PARAMS.format(y_note=_Y_OPTIONAL), "empty": _EMPTY_CELLS})
+@fill_doc
 def demographic_parity(y_true, y_pred, *, sensitive_features, method="difference",
                        sample_weight=None):
     """Demographic parity disparity: the largest gap between a group and everyone.
 
-    {params}
+    {metric_parameters_y_optional}
 
     See Also
     --------
@@ -72,7 +33,7 @@ def demographic_parity(y_true, y_pred, *, sensitive_features, method="difference
     -----
     Table 1 of Sharaf, Daumé III & Ni (2022):
 
-    .. math:: \\Delta^{{DP}}(h) = \\max_a |E[h(x) | g(x)=a] - E[h(x)]|
+    .. math:: \\Delta^{DP}(h) = \\max_a |E[h(x) | g(x)=a] - E[h(x)]|
 
     With ``method="ratio"`` the value is
     :math:`\\min_a \\min(E[h|a], E[h]) / \\max(E[h|a], E[h])`.
@@ -81,7 +42,7 @@ def demographic_parity(y_true, y_pred, *, sensitive_features, method="difference
     moment ``gamma``, *not* ``fairlearn.metrics.demographic_parity_difference``
     (the max - min gap between groups, which can reach twice this value).
 
-    {empty}
+    {metric_empty_cells}
 
     Examples
     --------
@@ -97,12 +58,12 @@ def demographic_parity(y_true, y_pred, *, sensitive_features, method="difference
                sample_weight=sample_weight)
 
 
-@_fill({"params": _PARAMS.format(y_note=_Y_REQUIRED), "empty": _EMPTY_CELLS})
+@fill_doc
 def equalized_odds(y_true, y_pred, *, sensitive_features, method="difference",
                    sample_weight=None):
     """Equalized odds disparity: the largest gap between a group and everyone, per label.
 
-    {params}
+    {metric_parameters}
 
     See Also
     --------
@@ -112,13 +73,13 @@ def equalized_odds(y_true, y_pred, *, sensitive_features, method="difference",
     -----
     Table 1 of Sharaf, Daumé III & Ni (2022):
 
-    .. math:: \\Delta^{{EO}}(h) = \\max_{{a, y}} |E[h(x) | g(x)=a, Y=y] - E[h(x) | Y=y]|
+    .. math:: \\Delta^{EO}(h) = \\max_{a, y} |E[h(x) | g(x)=a, Y=y] - E[h(x) | Y=y]|
 
     With ``method="ratio"``: the smallest ``min/max`` of the same two
     expectations over ``(a, y)``. This is the largest absolute entry of
     fairlearn's ``EqualizedOdds`` moment ``gamma``.
 
-    {empty}
+    {metric_empty_cells}
 
     Examples
     --------
@@ -130,12 +91,12 @@ def equalized_odds(y_true, y_pred, *, sensitive_features, method="difference",
                sample_weight=sample_weight)
 
 
-@_fill({"params": _PARAMS.format(y_note=_Y_REQUIRED), "empty": _EMPTY_CELLS})
+@fill_doc
 def error_rate_balance(y_true, y_pred, *, sensitive_features, method="difference",
                        sample_weight=None):
     """Error-rate balance disparity: the largest gap between two groups, per label.
 
-    {params}
+    {metric_parameters}
 
     See Also
     --------
@@ -146,7 +107,7 @@ def error_rate_balance(y_true, y_pred, *, sensitive_features, method="difference
     Table 1 of Sharaf, Daumé III & Ni (2022):
 
     .. math::
-        \\Delta^{{EB}}(h) = \\max_{{a, a', y}} |E[h(x) | g(x)=a, Y=y] - E[h(x) | g(x)=a', Y=y]|
+        \\Delta^{EB}(h) = \\max_{a, a', y} |E[h(x) | g(x)=a, Y=y] - E[h(x) | g(x)=a', Y=y]|
 
     i.e. the worst gap in true positive rate (y=1) or false positive rate
     (y=0) between two groups. With ``method="ratio"``: the smallest
@@ -155,7 +116,7 @@ def error_rate_balance(y_true, y_pred, *, sensitive_features, method="difference
     groups, when every (group, label) cell has rows). Since both terms are
     within ``Delta_EO`` of ``E[h|Y=y]``, ``Delta_EB <= 2 * Delta_EO``.
 
-    {empty}
+    {metric_empty_cells}
 
     Examples
     --------

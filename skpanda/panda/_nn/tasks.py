@@ -6,6 +6,8 @@ import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
 
+from ..._splits import stratify_key
+
 
 class Task(NamedTuple):
     """One meta-training task: pool ``L`` (policy inputs, features, labels,
@@ -45,9 +47,7 @@ def reshuffle(y, groups, pool_size, rng):
     >>> len(L), len(V)
     (4, 4)
     """
-    strata = groups * 2 + y
-    if np.bincount(strata).max(initial=0) and np.min(np.unique(strata, return_counts=True)[1]) < 2:
-        strata = groups
+    strata = stratify_key(y, groups, min_count=2, fallback="groups")
     idx = np.arange(y.shape[0])
     return train_test_split(idx, train_size=pool_size, stratify=strata, random_state=rng)
 
