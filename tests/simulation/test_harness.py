@@ -59,8 +59,8 @@ def test_summary_file_matches_summary_table(run):
     df, out = run
     text = (out / "summary.md").read_text()
     assert text.strip() == summary_table(df)
-    assert text.startswith("| method (B=40, 2 seeds) | F1 | Δ_DP | Δ_EO | Δ_EB |")
-    assert "| Group-aware random |" in text and " ± " in text
+    assert text.startswith("| method (B=40, 2 seeds) | learner | F1 | Δ_DP | Δ_EO | Δ_EB |")
+    assert "| Group-aware random | lr |" in text and " ± " in text
 
 
 @pytest.mark.parametrize("name", ["figure1_tradeoff.png", "figure2_learning_curves.png"])
@@ -164,8 +164,8 @@ def test_summary_table_single_seed_and_empty():
     table = summary_table(df).splitlines()
     assert table[0].startswith("| method (B=5, 1 seed) |")
     # paper order: random before PANDA; one seed: no ± column
-    assert table[2] == "| Random | 0.250 | 0.200 | 0.000 | 0.000 | 0.00 |"
-    assert table[3].startswith("| PANDA | 0.500 | 0.010 |")
+    assert table[2] == "| Random | lr | 0.250 | 0.200 | 0.000 | 0.000 | 0.00 |"
+    assert table[3].startswith("| PANDA | lr | 0.500 | 0.010 |")
     with pytest.raises(ValueError, match="no results"):
         summary_table(df.iloc[:0])
 
