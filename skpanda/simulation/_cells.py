@@ -19,6 +19,7 @@ from sklearn.metrics import accuracy_score, f1_score
 from threadpoolctl import threadpool_limits
 
 from ..metrics import demographic_parity, equalized_odds, error_rate_balance
+from ..learners import get_learner_spec, learner_names
 from ..selectors import get_selector_spec, selector_names
 from ..selectors._utils import predict_labels
 from ._protocol import QUERY_WITH_LR, make_oracle, make_selector
@@ -101,6 +102,12 @@ def evaluate(model, Z_test, y_test, g_test, *, random_state):
     }
 
 
+def _queries_with_lr(method, learner):
+    """Whether the selector scores the pool with a LogisticRegression, not the learner."""
+    needs_groups = learner in learner_names() and get_learner_spec(learner).needs_groups_at_predict
+    return method in QUERY_WITH_LR or needs_groups
+
+
 # One BLAS/OpenMP thread per cell: the models are small (hundreds of rows), so
 # extra threads only spin, and cells already run in parallel through joblib.
 @threadpool_limits.wrap(limits=1)
@@ -134,8 +141,10 @@ def run_cell(method, seed, split, budgets, *, encoder=None, rho=0.04,
     estimator : classifier, default=None
         The downstream classifier of ``learner`` (``None``: the selector's
         default). FAL ranks its candidates with a LogisticRegression whatever
-        the learner (refitting another learner per candidate is intractable)
-        and trains ``estimator`` on the rows it picked.
+        the learner (refitting another learner per candidate is intractable),
+        and so does every selector under a learner that needs groups at
+        predict time (``pool``: its ``predict_proba`` is the thresholded rule,
+        not a score); they train ``estimator`` on the rows they picked.
 
     Returns
     -------
@@ -148,7 +157,7 @@ def run_cell(method, seed, split, budgets, *, encoder=None, rho=0.04,
             raise ValueError("method='panda' needs the fitted PANDA selector as encoder=.")
         selector, fit_seconds = encoder, float(encoder_seconds)
     else:
-        query_lr = method in QUERY_WITH_LR
+        query_lr = _queries_with_lr(method, learner)
         selector = make_selector(method, encoder=encoder, rho=rho, random_state=seed,
                                  fal_candidates=fal_candidates,
                                  estimator=None if query_lr else estimator)
@@ -158,7 +167,7 @@ def run_cell(method, seed, split, budgets, *, encoder=None, rho=0.04,
     positions = selector.select(split.X_pool, max(budgets), sensitive_features=split.g_pool,
                                 oracle=make_oracle(split.y_pool))
     select_seconds = time.perf_counter() - tic
-    if method in QUERY_WITH_LR and estimator is not None:
+    if _queries_with_lr(method, learner) and estimator is not None:
         selector.set_params(estimator=estimator)  # fit_selected trains the learner
     learner = default_learner(method) if learner is None else learner
     Z_test = selector.transform(split.X_test) if hasattr(selector, "transform") else split.X_test
