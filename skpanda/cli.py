@@ -2,7 +2,7 @@
 
 ::
 
-    skpanda reproduce [--dataset adult] [--seeds 3] [--quick] [--out DIR] [--scheduler ADDR] ...
+    skpanda reproduce [--dataset adult] [--seeds 3] [--learners lr,eg] [--quick] [--out DIR] ...
     skpanda fit --data d0.csv --target COL --sensitive COL --out MODEL [--method panda]
     skpanda select --model MODEL --pool pool.csv --budget 400 --out to_label.csv
 
@@ -28,6 +28,7 @@ from . import __version__
 from ._model_folder import dump_skops, load_skops, verify_manifest, write_folder_atomically
 from .datasets import make_preprocessor
 from .datasets._preprocess import check_numeric_columns
+from .learners import check_learners, learner_names
 from .panda import PandaQuerySelector
 from .pipeline import SelectionPipeline, make_selection_pipeline
 from .selectors import get_selector_spec, make_selector
@@ -49,6 +50,17 @@ def _parse_value(text):
         return json.loads(text)
     except json.JSONDecodeError:
         return text
+
+
+def _learner_list(text):
+    """``--learners lr,eg,pool``: known names, or one line naming the valid ones."""
+    try:
+        return check_learners(text)
+    except ValueError:
+        bad = [name.strip() for name in text.split(",") if name.strip() not in learner_names()]
+        raise argparse.ArgumentTypeError(
+            f"unknown learner(s) {', '.join(map(repr, bad))}; choose among "
+            f"{','.join(learner_names())} (comma-separated, e.g. lr,eg,pool)") from None
 
 
 def _key_value(text):
@@ -75,6 +87,9 @@ def build_parser():
     rep.add_argument("--budgets", type=int, nargs="+", default=[25, 50, 100, 200, 300, 400])
     rep.add_argument("--methods", nargs="+", choices=METHODS, default=None,
                      help="default: all (PANDA when installed)")
+    rep.add_argument("--learners", type=_learner_list, default=None, metavar="L1,L2",
+                     help="downstream learners, comma-separated: "
+                     f"{','.join(learner_names())} (default: lr; pool_eg is slow)")
     rep.add_argument("--rho", type=float, default=0.04)
     rep.add_argument("--quick", action="store_true",
                      help="1 seed, short PANDA meta-training, FAL with 20 candidates (minutes)")
@@ -344,7 +359,7 @@ def cmd_reproduce(args):
             out=args.out, n_jobs=n_jobs, quick=args.quick,
             panda_params=dict(args.panda_param) or None, fal_candidates=args.fal_candidates,
             dataset_params={"data_home": args.data_home} if args.data_home else None,
-            progress=not args.no_progress,
+            progress=not args.no_progress, learners=args.learners,
         )
     out = Path(args.out)
     print(summary_table(df))

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from skpanda._model_folder import write_manifest
-from skpanda.cli import main
+from skpanda.cli import build_parser, main
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +96,19 @@ def test_reproduce_prints_the_table_and_files(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "| method (B=20, 1 seed) |" in out and "| Random |" in out
     assert str(tmp_path / "results.csv") in out and "figure1_tradeoff.png" in out
+
+
+def test_reproduce_learners_flag_names_the_valid_ones(tmp_path, capsys):
+    args = build_parser().parse_args(["reproduce", "--learners", "lr,eg,pool"])
+    assert args.learners == ["lr", "eg", "pool"]
+    assert build_parser().parse_args(["reproduce"]).learners is None  # run_experiment: lr
+    with pytest.raises(SystemExit) as exc:
+        main(["reproduce", "--learners", "lr,svm", "--out", str(tmp_path)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "argument --learners: unknown learner(s) 'svm'; choose among " \
+           "lr,eg,pool,pool_eg,sgd" in err
+    assert not (tmp_path / "cells").exists()
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,32 @@ unlabeled ones (numpy, scikit-learn and fairlearn only; never torch).
   (needs the group at predict time).
 - :class:`PoolExponentiatedGradient`: fairlearn's reductions with the parity
   moment on the unlabeled rows (group-blind at predict time).
+
+The registry (:func:`make_learner`, :func:`learner_names`) names the
+downstream learners of the experiment harness: ``lr``, ``eg``, ``pool``,
+``pool_eg``, ``sgd``.
 """
 
 from ._reductions import PoolExponentiatedGradient
+from ._registry import (
+    DEFAULT_LEARNERS,
+    LearnerSpec,
+    check_learners,
+    get_learner_spec,
+    learner_names,
+    make_learner,
+    register_learner,
+)
 from ._threshold import PoolThresholdClassifier
 
-__all__ = ["PoolExponentiatedGradient", "PoolThresholdClassifier"]
+__all__ = [
+    "PoolExponentiatedGradient",
+    "PoolThresholdClassifier",
+    "DEFAULT_LEARNERS",
+    "LearnerSpec",
+    "check_learners",
+    "get_learner_spec",
+    "learner_names",
+    "make_learner",
+    "register_learner",
+]

@@ -9,12 +9,9 @@ above this layer, so it registers itself rather than being imported here).
 """
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Optional
 
-from fairlearn.reductions import ExponentiatedGradient
-from sklearn.linear_model import LogisticRegression
-
-from ..metrics import to_fairlearn_moment
+from ..learners._registry import fairlearn_estimator
 from ._fal import FairActiveLearningQuerySelector
 from ._random import GroupRandomQuerySelector, RandomQuerySelector
 from ._uncertainty import EntropyQuerySelector, MarginQuerySelector
@@ -35,8 +32,15 @@ class SelectorSpec:
     parity_aware : bool
         Whether it looks at groups or parity (solid lines in the figures).
     factory : callable
-        ``factory(encoder=, rho=, constraint=, random_state=)`` -> unfitted
-        selector.
+        ``factory(encoder=, rho=, constraint=, random_state=, estimator=)`` ->
+        unfitted selector.
+    learner : str or None
+        The downstream learner the method is tied to (a name of
+        :func:`skpanda.learners.learner_names`), or ``None`` when the
+        experiment's learner is used. ``"fairlearn"`` is ``"random"`` with
+        learner ``"eg"``: an alias row kept so old result files still read.
+    alias_of : str or None
+        The method this one equals under ``learner``.
     """
 
     name: str
@@ -44,6 +48,8 @@ class SelectorSpec:
     label: str
     parity_aware: bool
     factory: Callable
+    learner: Optional[str] = None
+    alias_of: Optional[str] = None
 
     @property
     def sequential(self):
@@ -59,7 +65,8 @@ class SelectorSpec:
 _REGISTRY = {}
 
 
-def register_selector(name, cls, *, label, parity_aware=False, params=None, factory=None):
+def register_selector(name, cls, *, label, parity_aware=False, params=None, factory=None,
+                      learner=None, alias_of=None):
     """Add a query strategy to the registry (idempotent for the same class).
 
     Parameters
@@ -76,9 +83,14 @@ def register_selector(name, cls, *, label, parity_aware=False, params=None, fact
     params : dict, default=None
         Fixed constructor parameters of this method (e.g. FAL's ``alpha``).
     factory : callable, default=None
-        ``factory(*, encoder, rho, constraint, random_state)`` building the
-        selector; ``None`` passes those of the four that ``cls`` takes, and
-        ``params``.
+        ``factory(*, encoder, rho, constraint, random_state, estimator)``
+        building the selector; ``None`` passes those of the five that ``cls``
+        takes, and ``params``.
+    learner : str, default=None
+        A downstream learner name the method is tied to (see
+        :class:`SelectorSpec`).
+    alias_of : str, default=None
+        The method this one equals under ``learner``.
 
     Returns
     -------
@@ -92,7 +104,7 @@ def register_selector(name, cls, *, label, parity_aware=False, params=None, fact
                          "choose another name.")
     if factory is None:
         factory = _default_factory(cls, dict(params or {}))
-    spec = SelectorSpec(name, cls, label, bool(parity_aware), factory)
+    spec = SelectorSpec(name, cls, label, bool(parity_aware), factory, learner, alias_of)
     _REGISTRY[name] = spec
     return spec
 
@@ -128,7 +140,7 @@ def get_selector_spec(name):
 
 
 def make_selector(name, *, encoder=None, rho=0.04, constraint="demographic_parity",
-                  random_state=None):
+                  random_state=None, estimator=None):
     """Build the unfitted selector of a registered method name.
 
     Parameters
@@ -142,6 +154,9 @@ def make_selector(name, *, encoder=None, rho=0.04, constraint="demographic_parit
     constraint : str, default="demographic_parity"
         Parity metric (fairlearn, FAL, PANDA).
     random_state : int, default=None
+    estimator : classifier, default=None
+        The downstream classifier (``None``: the selector's default); ignored
+        by methods tied to a learner (``fairlearn``, ``fairlearn_al``).
 
     Returns
     -------
@@ -155,22 +170,11 @@ def make_selector(name, *, encoder=None, rho=0.04, constraint="demographic_parit
     """
     spec = get_selector_spec(name)
     return spec.factory(encoder=encoder, rho=rho, constraint=constraint,
-                        random_state=random_state)
-
-
-def fairlearn_estimator(rho, constraint="demographic_parity"):
-    """``ExponentiatedGradient(LogisticRegression, <constraint> <= rho)``.
-
-    The inner LogisticRegression uses liblinear (3-7x faster than lbfgs for
-    fairlearn's reweighted refits; the same L2-regularised objective up to
-    the intercept penalty).
-    """
-    moment = to_fairlearn_moment(constraint, rho)
-    return ExponentiatedGradient(LogisticRegression(solver="liblinear"), moment)
+                        random_state=random_state, estimator=estimator)
 
 
 def _with_fairlearn(cls):
-    def build(*, encoder, rho, constraint, random_state):
+    def build(*, encoder, rho, constraint, random_state, estimator=None):
         return cls(estimator=fairlearn_estimator(rho, constraint), encoder=encoder,
                    random_state=random_state)
 
@@ -185,6 +189,8 @@ register_selector("group_random", GroupRandomQuerySelector, label="Group-aware r
 register_selector("fal", FairActiveLearningQuerySelector, label="FAL", parity_aware=True,
                   params={"alpha": 0.6, "n_candidates": 100})
 register_selector("fairlearn", RandomQuerySelector, label="Fairlearn", parity_aware=True,
-                  factory=_with_fairlearn(RandomQuerySelector))
+                  factory=_with_fairlearn(RandomQuerySelector), learner="eg",
+                  alias_of="random")
 register_selector("fairlearn_al", MarginQuerySelector, label="Fairlearn+AL",
-                  parity_aware=True, factory=_with_fairlearn(MarginQuerySelector))
+                  parity_aware=True, factory=_with_fairlearn(MarginQuerySelector),
+                  learner="eg", alias_of="margin")

@@ -19,12 +19,14 @@ from sklearn.metrics import accuracy_score, f1_score
 from threadpoolctl import threadpool_limits
 
 from ..metrics import demographic_parity, equalized_odds, error_rate_balance
+from ..learners import get_learner_spec, learner_names
+from ..selectors import get_selector_spec, selector_names
 from ..selectors._utils import predict_labels
-from ._protocol import make_oracle, make_selector
+from ._protocol import QUERY_WITH_LR, make_oracle, make_selector
 
 #: Columns of the tidy result table, in order.
 COLUMNS = (
-    "dataset", "method", "seed", "budget", "f1", "accuracy", "delta_dp", "delta_eo",
+    "dataset", "method", "learner", "seed", "budget", "f1", "accuracy", "delta_dp", "delta_eo",
     "delta_eb", "select_seconds", "fit_seconds", "train_seconds", "n_selected",
     "positive_share", "minority_share", "positive_rate_test", "representation",
 )
@@ -36,9 +38,40 @@ def fingerprint(config):
     return hashlib.sha1(text.encode()).hexdigest()[:10]
 
 
-def cell_path(out, method, seed, key):
-    """Where the record of one finished cell lives."""
-    return Path(out) / "cells" / f"{method}-seed{seed}-{key}.json"
+def default_learner(method):
+    """The learner of a method's rows when a result file has no ``learner`` column.
+
+    ``"eg"`` for the methods tied to fairlearn (``fairlearn``, ``fairlearn_al``),
+    else ``"lr"`` (the only downstream learner before learners were named).
+    """
+    if method in selector_names():
+        return get_selector_spec(method).learner or "lr"
+    return "lr"
+
+
+def with_learner_column(df):
+    """``df`` with a ``learner`` column, filled as :func:`default_learner` says when absent."""
+    if "learner" in df.columns and not df["learner"].isna().any():
+        return df
+    df = df.copy()
+    fill = df["method"].map(default_learner)
+    df["learner"] = df["learner"].fillna(fill) if "learner" in df.columns else fill
+    if "method" in df.columns:  # keep the column order of COLUMNS
+        cols = [c for c in df.columns if c != "learner"]
+        cols.insert(cols.index("method") + 1, "learner")
+        df = df[cols]
+    return df
+
+
+def cell_path(out, method, seed, key, learner=None):
+    """Where the record of one finished cell lives.
+
+    A method's cells under its default learner (:func:`default_learner`) keep
+    the name they had before learners were named, so old folders resume.
+    """
+    if learner is None or learner == default_learner(method):
+        return Path(out) / "cells" / f"{method}-seed{seed}-{key}.json"
+    return Path(out) / "cells" / f"{method}-{learner}-seed{seed}-{key}.json"
 
 
 def write_json_atomic(path, payload):
@@ -69,11 +102,18 @@ def evaluate(model, Z_test, y_test, g_test, *, random_state):
     }
 
 
+def _queries_with_lr(method, learner):
+    """Whether the selector scores the pool with a LogisticRegression, not the learner."""
+    needs_groups = learner in learner_names() and get_learner_spec(learner).needs_groups_at_predict
+    return method in QUERY_WITH_LR or needs_groups
+
+
 # One BLAS/OpenMP thread per cell: the models are small (hundreds of rows), so
 # extra threads only spin, and cells already run in parallel through joblib.
 @threadpool_limits.wrap(limits=1)
 def run_cell(method, seed, split, budgets, *, encoder=None, rho=0.04,
-             fal_candidates=100, encoder_seconds=0.0, dataset="", representation=""):
+             fal_candidates=100, encoder_seconds=0.0, dataset="", representation="",
+             learner=None, estimator=None):
     """Select with one method on one seed's pool and evaluate every budget.
 
     Parameters
@@ -95,6 +135,16 @@ def run_cell(method, seed, split, budgets, *, encoder=None, rho=0.04,
         Meta-training time of ``encoder``, reported as PANDA's fit time.
     dataset, representation : str
         Copied into the rows.
+    learner : str, default=None
+        The learner name written in the rows; ``None`` is the method's
+        default (:func:`default_learner`).
+    estimator : classifier, default=None
+        The downstream classifier of ``learner`` (``None``: the selector's
+        default). FAL ranks its candidates with a LogisticRegression whatever
+        the learner (refitting another learner per candidate is intractable),
+        and so does every selector under a learner that needs groups at
+        predict time (``pool``: its ``predict_proba`` is the thresholded rule,
+        not a score); they train ``estimator`` on the rows they picked.
 
     Returns
     -------
@@ -107,14 +157,19 @@ def run_cell(method, seed, split, budgets, *, encoder=None, rho=0.04,
             raise ValueError("method='panda' needs the fitted PANDA selector as encoder=.")
         selector, fit_seconds = encoder, float(encoder_seconds)
     else:
+        query_lr = _queries_with_lr(method, learner)
         selector = make_selector(method, encoder=encoder, rho=rho, random_state=seed,
-                                 fal_candidates=fal_candidates)
+                                 fal_candidates=fal_candidates,
+                                 estimator=None if query_lr else estimator)
         selector.fit(split.X_train, split.y_train, sensitive_features=split.g_train)
         fit_seconds = time.perf_counter() - tic
     tic = time.perf_counter()
     positions = selector.select(split.X_pool, max(budgets), sensitive_features=split.g_pool,
                                 oracle=make_oracle(split.y_pool))
     select_seconds = time.perf_counter() - tic
+    if _queries_with_lr(method, learner) and estimator is not None:
+        selector.set_params(estimator=estimator)  # fit_selected trains the learner
+    learner = default_learner(method) if learner is None else learner
     Z_test = selector.transform(split.X_test) if hasattr(selector, "transform") else split.X_test
     values, counts = np.unique(split.g_pool, return_counts=True)
     minority = values[np.argmin(counts)]
@@ -127,7 +182,8 @@ def run_cell(method, seed, split, budgets, *, encoder=None, rho=0.04,
         train_seconds = time.perf_counter() - tic
         scores = evaluate(model, Z_test, split.y_test, split.g_test, random_state=seed)
         rows.append({
-            "dataset": dataset, "method": method, "seed": int(seed), "budget": int(budget),
+            "dataset": dataset, "method": method, "learner": learner, "seed": int(seed),
+            "budget": int(budget),
             **scores,
             "select_seconds": select_seconds, "fit_seconds": fit_seconds,
             "train_seconds": train_seconds,

@@ -18,10 +18,18 @@ import pandas as pd
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
+from ..learners import check_learners, make_learner
 from ..panda import PandaQuerySelector
-from ._cells import COLUMNS, cell_path, fingerprint, run_cell, write_json_atomic
+from ._cells import (
+    COLUMNS,
+    cell_path,
+    fingerprint,
+    run_cell,
+    with_learner_column,
+    write_json_atomic,
+)
 from ._figures import plot_figures, summary_table
-from ._protocol import check_methods, load_dataset, split_protocol
+from ._protocol import check_methods, load_dataset, plan_cells, split_protocol
 
 DEFAULT_BUDGETS = (25, 50, 100, 200, 300, 400)
 
@@ -50,26 +58,33 @@ def _check_seeds(seeds):
     return list(dict.fromkeys(seeds))
 
 
-def _panda_selector(params, seed, rho, verbose):
-    selector = PandaQuerySelector(rho=rho, random_state=seed, verbose=verbose)
+def _panda_selector(params, seed, rho, verbose, estimator=None):
+    selector = PandaQuerySelector(rho=rho, random_state=seed, verbose=verbose,
+                                  estimator=estimator)
     return selector.set_params(**params)  # unknown names raise a ValueError
 
 
-def fit_representation(split, seed, *, out, key, rho, panda_params, budget, verbose=False):
-    """The fitted PANDA selector of one seed, from the on-disk cache if there.
+def fit_representation(split, seed, *, out, key, rho, panda_params, budget, verbose=False,
+                       learner="lr", estimator=None):
+    """The fitted PANDA selector of one seed and learner, from the on-disk cache if there.
 
+    PANDA meta-trains for its downstream ``estimator`` (the learner's), so it
+    is fitted once per (seed, learner); the ``"lr"`` files keep their old
+    names (``seed{seed}-{key}``), the others are ``seed{seed}-{learner}-{key}``.
     Returns ``(selector, seconds)``: the meta-training time (as recorded when
     it was first fitted; a resumed fit records the time of its last part).
     """
     folder = Path(out) / "panda"
-    model, meta = folder / f"seed{seed}-{key}.panda", folder / f"seed{seed}-{key}.json"
+    stem = f"seed{seed}-{key}" if learner == "lr" else f"seed{seed}-{learner}-{key}"
+    model, meta = folder / f"{stem}.panda", folder / f"{stem}.json"
     if meta.exists():
-        return PandaQuerySelector.load(model), json.loads(meta.read_text())["seconds"]
+        return (PandaQuerySelector.load(model, estimator=estimator),
+                json.loads(meta.read_text())["seconds"])
     folder.mkdir(parents=True, exist_ok=True)
     # PANDA checkpoints its meta-training there: an interrupted fit resumes.
-    params = {"budget": budget, "checkpoint_path": str(folder / f"seed{seed}-{key}.ckpt"),
+    params = {"budget": budget, "checkpoint_path": str(folder / f"{stem}.ckpt"),
               **(panda_params or {})}
-    selector = _panda_selector(params, seed, rho, verbose)
+    selector = _panda_selector(params, seed, rho, verbose, estimator)
     tic = time.perf_counter()
     selector.fit(split.X_train, split.y_train, sensitive_features=split.g_train)
     seconds = time.perf_counter() - tic
@@ -77,22 +92,25 @@ def fit_representation(split, seed, *, out, key, rho, panda_params, budget, verb
         # Ctrl-C inside meta-training: PANDA keeps the partial policy; never cache it.
         raise KeyboardInterrupt
     selector.save(model)
-    write_json_atomic(meta, {"seconds": seconds, "params": selector.get_params(deep=False)})
+    params = {k: repr(v) if k == "estimator" and v is not None else v
+              for k, v in selector.get_params(deep=False).items()}
+    write_json_atomic(meta, {"seconds": seconds, "params": params})
     return selector, seconds
 
 
 def run_experiment(dataset="adult", methods=None, *, seeds=None, budgets=DEFAULT_BUDGETS,
                    rho=0.04, out="results", n_jobs=1, quick=False, panda_params=None,
-                   fal_candidates=None, dataset_params=None, progress=True, plot=True):
+                   fal_candidates=None, dataset_params=None, progress=True, plot=True,
+                   learners=None):
     """Reproduce the paper's §4 comparison and write its table and figures.
 
     For every seed: shuffle, split D0 / pool / test (§4,
     :func:`~skpanda.simulation._protocol.split_protocol`), build the shared
     representation (§4.2: the encoder of a PANDA selector meta-trained on D0
     when ``"panda"`` is among ``methods``, else the standardised one-hot
-    features), then for every method select ``max(budgets)`` rows, train the
-    downstream classifier on each budget's prefix and evaluate it on the test
-    set.
+    features), then for every method and learner select ``max(budgets)``
+    rows, train the learner on each budget's prefix and evaluate it on the
+    test set.
 
     Parameters
     ----------
@@ -132,12 +150,22 @@ def run_experiment(dataset="adult", methods=None, *, seeds=None, budgets=DEFAULT
         Show tqdm progress bars (on stderr).
     plot : bool, default=True
         Write the figures (needs matplotlib).
+    learners : list of str or str, default=None
+        Downstream learners (names of :func:`skpanda.learners.learner_names`,
+        or one comma-separated string): ``lr`` (LogisticRegression), ``eg``
+        (fairlearn's ExponentiatedGradient, bound ``rho``), ``pool``
+        (:class:`~skpanda.learners.PoolThresholdClassifier`), ``pool_eg``
+        (:class:`~skpanda.learners.PoolExponentiatedGradient`, slow), ``sgd``
+        (the paper's SGD-trained linear model). Every method runs with every
+        learner; ``fairlearn``/``fairlearn_al`` are ``random``/``margin``
+        with ``eg`` and run only when that pair is not in the grid. ``None``
+        is ``["lr"]``.
 
     Returns
     -------
     results : pandas.DataFrame
-        One row per method × seed × budget: ``dataset, method, seed,
-        budget``; the test metrics ``f1, accuracy, delta_dp, delta_eo,
+        One row per method × learner × seed × budget: ``dataset, method,
+        learner, seed, budget``; the test metrics ``f1, accuracy, delta_dp, delta_eo,
         delta_eb``; wall times ``select_seconds`` (the one selection at the
         largest budget), ``fit_seconds`` (``fit`` on D0; PANDA's
         meta-training), ``train_seconds`` (the downstream classifier at this
@@ -147,8 +175,11 @@ def run_experiment(dataset="adult", methods=None, *, seeds=None, budgets=DEFAULT
     Notes
     -----
     Rerunning with the same arguments and ``out`` reuses every finished cell
-    and the cached PANDA selectors; changing an argument that affects a cell
-    (dataset, budgets, rho, representation, FAL candidates) recomputes it.
+    and the cached PANDA selectors (one per seed and learner); changing an
+    argument that affects a cell (dataset, budgets, rho, representation, FAL
+    candidates) recomputes it, and adding a learner computes only its cells.
+    Cells are keyed by (method, learner, seed); those of the default learner
+    keep their pre-learner file names, so old folders resume.
 
     Examples
     --------
@@ -158,10 +189,11 @@ def run_experiment(dataset="adult", methods=None, *, seeds=None, budgets=DEFAULT
     ...     df = run_experiment("synthetic", ["random", "entropy"], seeds=1,
     ...                         budgets=(10, 20), out=out, progress=False, plot=False,
     ...                         dataset_params={"n_samples": 400})
-    >>> df[["method", "budget"]].values.tolist()
-    [['random', 10], ['random', 20], ['entropy', 10], ['entropy', 20]]
+    >>> df[["method", "learner", "budget"]].values.tolist()
+    [['random', 'lr', 10], ['random', 'lr', 20], ['entropy', 'lr', 10], ['entropy', 'lr', 20]]
     """
     methods = check_methods(methods)
+    learners = check_learners(learners)
     seeds = _check_seeds((1 if quick else 3) if seeds is None else seeds)
     budgets = _check_budgets(budgets)
     if fal_candidates is None:
@@ -186,29 +218,34 @@ def run_experiment(dataset="adult", methods=None, *, seeds=None, budgets=DEFAULT
         extra = {"fal_candidates": fal_candidates} if method == "fal" else {}
         return fingerprint({**base, **extra})
 
-    cells = [cell_path(out, m, s, key(m)) for m in methods for s in seeds]
-    write_json_atomic(out / "config.json", {**base, "methods": methods, "seeds": seeds,
-                                            "panda_params": panda_params,
+    pairs = plan_cells(methods, learners)
+
+    def path_of(pair, s):
+        return cell_path(out, pair[0], s, key(pair[0]), learner=pair[1])
+
+    cells = [path_of(p, s) for p in pairs for s in seeds]
+    write_json_atomic(out / "config.json", {**base, "methods": methods, "learners": learners,
+                                            "seeds": seeds, "panda_params": panda_params,
                                             "fal_candidates": fal_candidates,
                                             "cells": [c.name for c in cells]})
     (out / "results.csv").unlink(missing_ok=True)  # rewritten once every cell is done
 
-    encoders = {s: (None, 0.0) for s in seeds}
-    if use_panda:
-        for s in _bar(seeds, progress, "PANDA (shared representation)"):
-            encoders[s] = fit_representation(
-                splits[s], s, out=out, key=rep_key, rho=rho, panda_params=panda_params,
-                budget=max(budgets), verbose=progress)
+    estimators = {(s, l): make_learner(l, rho=rho, random_state=s)
+                  for s in seeds for l in {l for _, l in pairs}}
+    encoders = _representations(splits, learners, estimators, use_panda, out=out, key=rep_key,
+                                rho=rho, panda_params=panda_params, budget=max(budgets),
+                                progress=progress)
 
-    tasks = {
-        (m, s): delayed(run_cell)(m, s, splits[s], budgets, encoder=encoders[s][0], rho=rho,
-                                  fal_candidates=fal_candidates,
-                                  encoder_seconds=encoders[s][1], dataset=dataset,
-                                  representation=representation)
-        for m in methods for s in seeds if not cell_path(out, m, s, key(m)).exists()
-    }
-    _run_cells(tasks, methods, seeds, lambda m, s: cell_path(out, m, s, key(m)),
-               n_jobs=n_jobs, progress=progress)
+    def task(pair, s):
+        # an alias row's learner (fairlearn's eg) without its own PANDA uses the first one's
+        encoder, seconds = encoders[s, pair[1] if pair[1] in learners else learners[0]]
+        return delayed(run_cell)(pair[0], s, splits[s], budgets, encoder=encoder, rho=rho,
+                                 fal_candidates=fal_candidates, encoder_seconds=seconds,
+                                 dataset=dataset, representation=representation,
+                                 learner=pair[1], estimator=estimators[s, pair[1]])
+
+    tasks = {(p, s): task(p, s) for p in pairs for s in seeds if not path_of(p, s).exists()}
+    _run_cells(tasks, pairs, seeds, path_of, n_jobs=n_jobs, progress=progress)
 
     df = _read_cells(cells)
     df.to_csv(out / "results.csv", index=False)
@@ -218,19 +255,30 @@ def run_experiment(dataset="adult", methods=None, *, seeds=None, budgets=DEFAULT
     return df
 
 
-def _run_cells(tasks, methods, seeds, path_of, *, n_jobs, progress):
-    """Run the unfinished cells ``{(method, seed): delayed call}``; write each as it ends."""
-    bars = {m: _bar_total(len(seeds), progress, m, i) for i, m in enumerate(methods)}
-    for m in methods:
-        bars[m].update(len(seeds) - sum(1 for mm, _ in tasks if mm == m))
+def _representations(splits, learners, estimators, use_panda, *, progress, **kwargs):
+    """``{(seed, learner): (fitted PANDA or None, seconds)}``: one PANDA per seed and learner."""
+    if not use_panda:
+        return {(s, l): (None, 0.0) for s in splits for l in learners}
+    todo = [(s, l) for s in splits for l in learners]
+    return {(s, l): fit_representation(splits[s], s, learner=l, estimator=estimators[s, l],
+                                       verbose=progress, **kwargs)
+            for s, l in _bar(todo, progress, "PANDA (shared representation)")}
+
+
+def _run_cells(tasks, pairs, seeds, path_of, *, n_jobs, progress):
+    """Run the unfinished cells ``{((method, learner), seed): delayed call}``; write each."""
+    names = {p: p[0] if p[1] == "lr" else f"{p[0]}/{p[1]}" for p in pairs}
+    bars = {p: _bar_total(len(seeds), progress, names[p], i) for i, p in enumerate(pairs)}
+    for p in pairs:
+        bars[p].update(len(seeds) - sum(1 for pp, _ in tasks if pp == p))
     try:
         for rows in _run_parallel(list(tasks.values()), n_jobs):
-            m, s = rows[0]["method"], rows[0]["seed"]
-            write_json_atomic(path_of(m, s), rows)
-            bars[m].update(1)
+            p, s = (rows[0]["method"], rows[0]["learner"]), rows[0]["seed"]
+            write_json_atomic(path_of(p, s), rows)
+            bars[p].update(1)
     except KeyboardInterrupt:
-        done = sum(path_of(m, s).exists() for m in methods for s in seeds)
-        folder = path_of(methods[0], seeds[0]).parent
+        done = sum(path_of(p, s).exists() for p in pairs for s in seeds)
+        folder = path_of(pairs[0], seeds[0]).parent
         print(f"\nInterrupted: {done} finished cells are kept in {folder}; rerun the "
               "same command to resume.", file=sys.stderr)
         raise
@@ -251,11 +299,13 @@ def load_results(out):
     -------
     results : pandas.DataFrame
         ``results.csv`` when the last run finished; otherwise the rows of the
-        cells of the last run (``config.json``) that are finished.
+        cells of the last run (``config.json``) that are finished. Files
+        written before learners were named get ``learner = "lr"`` (``"eg"``
+        for ``fairlearn`` and ``fairlearn_al``).
     """
     out = Path(out)
     if (out / "results.csv").exists():
-        return pd.read_csv(out / "results.csv")
+        return with_learner_column(pd.read_csv(out / "results.csv"))
     try:
         names = json.loads((out / "config.json").read_text())["cells"]
     except (OSError, ValueError, KeyError):
@@ -271,7 +321,10 @@ def load_results(out):
 
 def _read_cells(files):
     rows = [row for f in files for row in json.loads(Path(f).read_text())]
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+    df = pd.DataFrame(rows)
+    if not rows:
+        return pd.DataFrame(columns=list(COLUMNS))
+    return with_learner_column(df).reindex(columns=list(COLUMNS))
 
 
 def _run_parallel(tasks, n_jobs):

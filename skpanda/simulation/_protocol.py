@@ -35,6 +35,11 @@ DATASETS = ("adult", "compas", "german", "census_kdd", "synthetic")
 #: Labels used in tables and figures.
 LABELS = {m: get_selector_spec(m).label for m in METHODS}
 
+#: Methods that rank the pool with a LogisticRegression whatever the learner
+#: (FAL refits its query model per candidate row and label: only the plain
+#: LogisticRegression has the fast exact refit); the learner trains the final model.
+QUERY_WITH_LR = frozenset({"fal"})
+
 
 def check_methods(methods):
     """Validate method names; ``None`` means every registered method."""
@@ -50,6 +55,30 @@ def check_methods(methods):
             f"choose among {list(selector_names())}."
         )
     return methods
+
+
+def plan_cells(methods, learners):
+    """The ``(method, learner)`` pairs of the experiment grid.
+
+    Every method runs with every learner, except the methods tied to a
+    learner (``fairlearn`` is ``random`` with ``eg``): they run with their own
+    learner, and only when the pair they alias is not already in the grid.
+
+    Examples
+    --------
+    >>> plan_cells(["random", "fairlearn"], ["lr"])
+    [('random', 'lr'), ('fairlearn', 'eg')]
+    >>> plan_cells(["random", "fairlearn"], ["lr", "eg"])
+    [('random', 'lr'), ('random', 'eg')]
+    """
+    pairs = []
+    for method in methods:
+        spec = get_selector_spec(method)
+        if spec.learner is None:
+            pairs += [(method, learner) for learner in learners]
+        elif not (spec.alias_of in methods and spec.learner in learners):
+            pairs.append((method, spec.learner))
+    return pairs
 
 
 def load_dataset(name, **params):
@@ -162,7 +191,7 @@ def split_protocol(X, y, groups, *, random_state):
 
 
 def make_selector(method, *, encoder=None, rho=0.04, constraint="demographic_parity",
-                  random_state=None, fal_candidates=100):
+                  random_state=None, fal_candidates=100, estimator=None):
     """Build the query selector of one method name for the harness.
 
     :func:`skpanda.selectors.make_selector` with the harness's FAL setting.
@@ -184,6 +213,10 @@ def make_selector(method, *, encoder=None, rho=0.04, constraint="demographic_par
         ``n_candidates`` of Fair Active Learning: the number of pool rows
         (the most uncertain ones) whose expected disparity is evaluated per
         query, which keeps FAL's per-candidate refits tractable.
+    estimator : classifier, default=None
+        The downstream classifier (a learner of
+        :func:`skpanda.learners.make_learner`); ``None`` is the selector's
+        default LogisticRegression.
 
     Returns
     -------
@@ -194,7 +227,7 @@ def make_selector(method, *, encoder=None, rho=0.04, constraint="demographic_par
         raise ValueError("method='panda' has no selector factory here: the harness fits "
                          "PANDA once per seed and passes it as encoder=.")
     selector = _make_registered(method, encoder=encoder, rho=rho, constraint=constraint,
-                                random_state=random_state)
+                                random_state=random_state, estimator=estimator)
     if method == "fal":
         selector.set_params(n_candidates=fal_candidates)
     return selector

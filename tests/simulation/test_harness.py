@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from skpanda import simulation as experiments  # the merged public experiment API
-from skpanda.simulation import _harness
+from skpanda.simulation import _figures, _harness
 from skpanda.simulation._cells import COLUMNS
 from skpanda.simulation._figures import plot_figures, summary_table
 
@@ -59,8 +59,8 @@ def test_summary_file_matches_summary_table(run):
     df, out = run
     text = (out / "summary.md").read_text()
     assert text.strip() == summary_table(df)
-    assert text.startswith("| method (B=40, 2 seeds) | F1 | Δ_DP | Δ_EO | Δ_EB |")
-    assert "| Group-aware random |" in text and " ± " in text
+    assert text.startswith("| method (B=40, 2 seeds) | learner | F1 | Δ_DP | Δ_EO | Δ_EB |")
+    assert "| Group-aware random | lr |" in text and " ± " in text
 
 
 @pytest.mark.parametrize("name", ["figure1_tradeoff.png", "figure2_learning_curves.png"])
@@ -164,8 +164,8 @@ def test_summary_table_single_seed_and_empty():
     table = summary_table(df).splitlines()
     assert table[0].startswith("| method (B=5, 1 seed) |")
     # paper order: random before PANDA; one seed: no ± column
-    assert table[2] == "| Random | 0.250 | 0.200 | 0.000 | 0.000 | 0.00 |"
-    assert table[3].startswith("| PANDA | 0.500 | 0.010 |")
+    assert table[2] == "| Random | lr | 0.250 | 0.200 | 0.000 | 0.000 | 0.00 |"
+    assert table[3].startswith("| PANDA | lr | 0.500 | 0.010 |")
     with pytest.raises(ValueError, match="no results"):
         summary_table(df.iloc[:0])
 
@@ -230,3 +230,113 @@ def test_parallel_backends_give_the_same_table(run, backend, tmp_path):
                                          plot=False, **KW)
     timing = ["select_seconds", "fit_seconds", "train_seconds"]
     pd.testing.assert_frame_equal(par.drop(columns=timing), df.drop(columns=timing))
+
+
+# ---------------------------------------------------------------- learners
+LKW = dict(seeds=1, budgets=(10, 20), dataset_params={"n_samples": 400}, progress=False,
+           plot=False)
+
+
+def _counting_pairs(monkeypatch):
+    calls = []
+    real = _harness.run_cell
+
+    def counted(method, seed, *args, **kwargs):
+        calls.append((method, kwargs["learner"], seed))
+        return real(method, seed, *args, **kwargs)
+
+    monkeypatch.setattr(_harness, "run_cell", counted)
+    return calls
+
+
+def test_every_method_runs_with_every_learner_and_resumes(tmp_path, monkeypatch):
+    calls = _counting_pairs(monkeypatch)
+    df = experiments.run_experiment("synthetic", ["random", "fairlearn"], out=tmp_path,
+                                    learners=["lr", "pool"], **LKW)
+    # fairlearn is random + eg: it keeps its own learner when eg is not in the grid
+    assert sorted(calls) == [("fairlearn", "eg", 0), ("random", "lr", 0),
+                             ("random", "pool", 0)]
+    assert list(df.columns) == list(COLUMNS)
+    assert sorted(set(zip(df["method"], df["learner"]))) == [
+        ("fairlearn", "eg"), ("random", "lr"), ("random", "pool")]
+    names = sorted(p.name.rsplit("-", 1)[0] for p in (tmp_path / "cells").glob("*.json"))
+    assert names == ["fairlearn-seed0", "random-pool-seed0", "random-seed0"]
+    saved = pd.read_csv(tmp_path / "results.csv")
+    assert saved["learner"].tolist() == df["learner"].tolist()
+    assert "| Random | pool |" in (tmp_path / "summary.md").read_text()
+    calls.clear()
+    again = experiments.run_experiment("synthetic", ["random", "fairlearn"], out=tmp_path,
+                                       learners="lr,pool", **LKW)
+    assert calls == []  # every (method, learner, seed) cell resumed
+    pd.testing.assert_frame_equal(again, df)
+    # adding eg computes only random/eg; the fairlearn alias row is then random/eg itself
+    df3 = experiments.run_experiment("synthetic", ["random", "fairlearn"], out=tmp_path,
+                                     learners=["lr", "pool", "eg"], **LKW)
+    assert calls == [("random", "eg", 0)]
+    assert sorted(set(zip(df3["method"], df3["learner"]))) == [
+        ("random", "eg"), ("random", "lr"), ("random", "pool")]
+    fair = df[df["method"] == "fairlearn"].drop(columns=["method", "select_seconds",
+                                                         "fit_seconds", "train_seconds"])
+    same = df3[(df3["method"] == "random") & (df3["learner"] == "eg")]
+    pd.testing.assert_frame_equal(
+        fair.reset_index(drop=True),
+        same.drop(columns=["method", "select_seconds", "fit_seconds",
+                           "train_seconds"]).reset_index(drop=True))
+
+
+def test_unknown_learner_fails_before_any_work(tmp_path):
+    with pytest.raises(ValueError, match=r"learner names \['svm'\]; choose among lr, eg, pool"):
+        experiments.run_experiment("synthetic", ["random"], out=tmp_path, learners="lr,svm",
+                                   **LKW)
+    assert not (tmp_path / "cells").exists()
+
+
+def test_old_results_without_learner_column_load(tmp_path):
+    rows = [dict(dataset="d", method=m, seed=0, budget=10, f1=0.5, accuracy=0.6,
+                 delta_dp=0.1, delta_eo=0.1, delta_eb=0.2, select_seconds=0.0,
+                 positive_rate_test=0.3) for m in ["random", "fairlearn", "fairlearn_al"]]
+    pd.DataFrame(rows).to_csv(tmp_path / "results.csv", index=False)
+    df = experiments.load_results(tmp_path)
+    assert df["learner"].tolist() == ["lr", "eg", "eg"]
+    assert list(df.columns[:3]) == ["dataset", "method", "learner"]
+    assert "| Fairlearn | eg |" in summary_table(df)
+    # one panel row (fairlearn joins lr's panel as a reference), one seed in the title
+    assert [learner for learner, _ in _figures._panels(df)] == ["lr"]
+    assert plot_figures(df, tmp_path)[0].read_bytes()[:8] == PNG_SIGNATURE
+    # old cell files (rows without the column) read the same way
+    (tmp_path / "results.csv").unlink()
+    (tmp_path / "cells").mkdir()
+    (tmp_path / "cells" / "fairlearn-seed0-abc.json").write_text(json.dumps(rows[1:2]))
+    (tmp_path / "config.json").write_text(json.dumps({"cells": ["fairlearn-seed0-abc.json"]}))
+    assert experiments.load_results(tmp_path)["learner"].tolist() == ["eg"]
+
+
+def test_figure_panels_one_row_per_learner():
+    rows = [dict(method=m, learner=l, seed=0, budget=10, f1=0.5, delta_dp=0.1, delta_eb=0.1)
+            for m, l in [("random", "lr"), ("random", "pool"), ("fairlearn", "eg")]]
+    panels = _figures._panels(pd.DataFrame(rows))
+    assert [learner for learner, _ in panels] == ["lr", "pool"]
+    assert all("fairlearn" in set(sub["method"]) for _, sub in panels)  # the reference row
+
+
+def test_coinciding_methods_share_one_label_and_labels_do_not_overlap():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    points = [("Margin", 0.5, 0.5), ("Entropy", 0.5, 0.5), ("PANDA", 0.5, 0.502),
+              ("Group-aware random", 0.501, 0.499), ("Random", 0.9, 0.1)]
+    _figures._annotate_points(ax, points)
+    texts = [t for t in ax.texts]
+    assert sorted(t.get_text() for t in texts) == ["Group-aware random", "Margin = Entropy",
+                                                    "PANDA", "Random"]
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    plt.close(fig)
+    assert _figures._seed_text(1) == "one seed (no error bars)"
+    assert _figures._seed_text(3) == "mean ± std over 3 seeds"
