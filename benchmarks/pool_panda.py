@@ -113,7 +113,7 @@ def fitted_panda(variant, s, seed, args, n_iter=None):
     """A fitted PANDA, loaded from the cache when there (returns selector, fit seconds)."""
     from skpanda.panda import PandaQuerySelector
 
-    tag = {"panda": "", "panda-pool": f"_rho{args.pool_rho}",
+    tag = {"panda": "", "panda-pool": "",  # the inner learner ignores the pool rho
            "panda-sgd": f"_eta{args.sgd_eta0}_ep{args.sgd_epochs}"}[variant]
     path = Path(args.cache) / f"{variant}{tag}_it{n_iter or 'def'}_seed{seed}"
     meta = path.with_suffix(".json")
@@ -233,13 +233,19 @@ def evaluate_budgets(seed, rep, pandas, args, res):
 
 def run_seed(seed, args):
     t0 = time.perf_counter()
-    rep, pandas, fit_s = prepare(seed, args)
+    rep, pandas, fit_s = prepare(seed, args, n_iter=args.n_iter)
     res = {}
     sel_t = evaluate_main(seed, rep, pandas, args, res)
     evaluate_budgets(seed, rep, pandas, args, res)
     info = {"panda_fit_s": fit_s, "select_s": sel_t, "seed_s": time.perf_counter() - t0}
     print(f"seed {seed} done: {json.dumps(info)}", flush=True)
     return seed, res, info
+
+
+def prefit(seed, variant, args):
+    X, y, g = load_dataset("adult")
+    _, fit_s = fitted_panda(variant, split_protocol(X, y, g, random_state=seed), seed, args)
+    print(f"seed {seed} {variant}: fit {fit_s:.0f} s", flush=True)
 
 
 # -------------------------------------------------------------------- tuning
@@ -294,11 +300,19 @@ def main():
     parser.add_argument("--onehot-pool-rho", type=float, default=0.035)
     parser.add_argument("--sgd-eta0", type=float, default=0.01)
     parser.add_argument("--sgd-epochs", type=int, default=5)
+    parser.add_argument("--n-iter", type=int, default=None,
+                        help="PANDA meta-training iterations (default: the selector's); smoke tests")
     parser.add_argument("--draws", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--fit-only", nargs="+", choices=("panda", "panda-pool", "panda-sgd"),
+                        help="only fit and cache these PANDA variants")
     parser.add_argument("--cache", default="/tmp/pool_panda_cache")
     args = parser.parse_args()
     t0 = time.perf_counter()
+    if args.fit_only:  # fill the PANDA cache (no evaluation)
+        Parallel(n_jobs=args.jobs)(delayed(prefit)(s, v, args)
+                                   for s in args.seeds for v in args.fit_only)
+        return
     work = tune_seed if args.tune else run_seed
     results = Parallel(n_jobs=args.jobs)(delayed(work)(s, args) for s in args.seeds)
     report(sorted(results, key=lambda r: r[0]), args.seeds)
