@@ -109,14 +109,22 @@ def sgd_cfg(args):
     return {"eta0": args.sgd_eta0, "epochs": args.sgd_epochs}
 
 
+def cache_path(variant, seed, args, n_iter=None):
+    tag = {"panda": "", "panda-pool": "",  # the inner learner ignores the pool rho
+           "panda-sgd": f"_eta{args.sgd_eta0}_ep{args.sgd_epochs}"}[variant]
+    return Path(args.cache) / f"{variant}{tag}_it{n_iter or 'def'}_seed{seed}"
+
+
+def meta_path(path):
+    return path.parent / (path.name + ".json")
+
+
 def fitted_panda(variant, s, seed, args, n_iter=None):
     """A fitted PANDA, loaded from the cache when there (returns selector, fit seconds)."""
     from skpanda.panda import PandaQuerySelector
 
-    tag = {"panda": "", "panda-pool": "",  # the inner learner ignores the pool rho
-           "panda-sgd": f"_eta{args.sgd_eta0}_ep{args.sgd_epochs}"}[variant]
-    path = Path(args.cache) / f"{variant}{tag}_it{n_iter or 'def'}_seed{seed}"
-    meta = path.with_suffix(".json")
+    path = cache_path(variant, seed, args, n_iter)
+    meta = meta_path(path)
     if meta.is_file():
         est = panda_params(variant, args, seed).estimator
         return (PandaQuerySelector.load(path / "panda.pt", estimator=est, device="cpu"),
@@ -162,15 +170,24 @@ def selections(budget, draw, seed, rep, pandas):
 
 # ------------------------------------------------------------------ one seed
 def prepare(seed, args, n_iter=None, variants=("panda", "panda-pool", "panda-sgd")):
-    """Split, PANDA fits (cached) and both representations of one seed."""
+    """Split, PANDA fits (cached) and both representations of one seed.
+
+    With ``--cached-only``, variants not in the cache are left out (their rows are
+    reported over fewer seeds); the representation then comes from any cached
+    variant (all share one encoder: same seed, same D0), else from a PANDA with
+    ``n_iter=1`` (pretraining only).
+    """
     X, y, g = load_dataset("adult")
     s = split_protocol(X, y, g, random_state=seed)
     pandas, fit_s = {}, {}
     for v in variants:
+        if args.cached_only and not meta_path(cache_path(v, seed, args, n_iter)).is_file():
+            continue
         pandas[v], fit_s[v] = fitted_panda(v, s, seed, args, n_iter)
-    enc = pandas["panda"]
+    enc = (next(iter(pandas.values())) if pandas
+           else fitted_panda("panda", s, seed, args, n_iter=1)[0])
     Z = {k: enc.transform(getattr(s, f"X_{k}")) for k in ("train", "pool", "test")}
-    for v in variants[1:]:  # one shared representation: same seed, same D0
+    for v in pandas:  # one shared representation: same seed, same D0
         assert np.allclose(pandas[v].transform(s.X_pool[:256]), Z["pool"][:256], atol=1e-5)
 
     def data(X0, Xp, Xt):
@@ -199,7 +216,7 @@ def evaluate_main(seed, rep, pandas, args, res):
             sel_t.setdefault(k, []).append(v)
     rhos = {"panda": args.pool_rho, "onehot": args.onehot_pool_rho}
     for r, learners in (("panda", PANDA_LEARNERS), ("onehot", ONEHOT_LEARNERS)):
-        for name in SELECTORS:
+        for name in (n for n in SELECTORS if n in draws):
             for learner in learners:
                 res[f"{r} | {name} | {learner}"] = mean_over(
                     [fit_predict(learner, rep[r], p, cfg, seed, rhos[r]) for p in draws[name]])
@@ -208,7 +225,7 @@ def evaluate_main(seed, rep, pandas, args, res):
         for learner in learners:
             res[f"{r} | whole pool | {learner}"] = fit_predict(learner, data, whole, cfg, seed,
                                                                rhos[r])
-        for name in ("random", "tilt", "panda-pool"):
+        for name in (n for n in ("random", "tilt", "panda-pool") if n in draws):
             res[f"{r} | D0 + {name} (warm_start=data) | Pool"] = mean_over([
                 fit_predict("Pool", data, (np.vstack([data["X0"], data["Xp"][p]]),
                                            np.r_[data["y0"], data["yp"][p]],
@@ -223,8 +240,9 @@ def evaluate_budgets(seed, rep, pandas, args, res):
     for budget in BUDGETS:
         rows = {}
         for d in range(args.draws):
-            out, _ = selections(budget, d, seed, rep, {"panda-pool": pandas["panda-pool"]})
-            for name in ("random", "tilt", "panda-pool"):
+            out, _ = selections(budget, d, seed, rep,
+                                {k: v for k, v in pandas.items() if k == "panda-pool"})
+            for name in (n for n in ("random", "tilt", "panda-pool") if n in out):
                 rows.setdefault(name, []).append(
                     fit_predict("Pool", rep["panda"], out[name], cfg, seed, args.pool_rho))
         for name, v in rows.items():
@@ -270,22 +288,24 @@ def tune_seed(seed, args):
 
 # ------------------------------------------------------------------- report
 def report(results, seeds):
-    names = list(results[0][1])
+    names = list(dict.fromkeys(k for _, res, _ in results for k in res))
+    nan = np.full(4, np.nan)
     print(f"\n## Adult, B={B}, target Δ_DP <= {RHO}, seeds {seeds}; mean ± std over seeds"
           " (stochastic selectors: mean of the draws per seed)\n")
-    print("| rep | rows | learner | test F1 | test Δ_DP | worst Δ_DP | test Δ_EB | fit s |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| rep | rows | learner | test F1 | test Δ_DP | worst Δ_DP | test Δ_EB | fit s | n |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for name in names:
-        a = np.array([res[name] for _, res, _ in results])
+        a = np.array([res.get(name, nan) for _, res, _ in results])
+        a = a[~np.isnan(a[:, 0])]
         m, sd = a.mean(0), a.std(0)
-        print(f"| {name.replace(' | ', ' | ', 2)} | {m[0]:.3f} ± {sd[0]:.3f} | "
-              f"{m[1]:.3f} ± {sd[1]:.3f} | {a[:, 1].max():.3f} | {m[2]:.3f} ± {sd[2]:.3f} | "
-              f"{m[3]:.2f} |")
+        print(f"| {name} | {m[0]:.3f} ± {sd[0]:.3f} | {m[1]:.3f} ± {sd[1]:.3f} | "
+              f"{a[:, 1].max():.3f} | {m[2]:.3f} ± {sd[2]:.3f} | {m[3]:.2f} | {len(a)} |")
     print("\n## Per seed: test F1 / Δ_DP\n")
     print("| rep | rows | learner | " + " | ".join(f"seed {s}" for s in seeds) + " |")
     print("|---|---|---|" + "---|" * len(seeds))
     for name in names:
-        cells = [f"{res[name][0]:.3f} / {res[name][1]:.3f}" for _, res, _ in results]
+        cells = [f"{res[name][0]:.3f} / {res[name][1]:.3f}" if name in res else "–"
+                 for _, res, _ in results]
         print(f"| {name} | " + " | ".join(cells) + " |")
     for seed, _, info in results:
         if info:
@@ -302,6 +322,8 @@ def main():
     parser.add_argument("--sgd-epochs", type=int, default=5)
     parser.add_argument("--n-iter", type=int, default=None,
                         help="PANDA meta-training iterations (default: the selector's); smoke tests")
+    parser.add_argument("--cached-only", action="store_true",
+                        help="leave out PANDA variants not yet in the cache")
     parser.add_argument("--draws", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--fit-only", nargs="+", choices=("panda", "panda-pool", "panda-sgd"),
