@@ -281,7 +281,8 @@ def run_seed(seed, args):
 
 def prefit(seed, variant, args):
     X, y, g = load_dataset("adult")
-    _, fit_s = fitted_panda(variant, split_protocol(X, y, g, random_state=seed), seed, args)
+    s = split_protocol(X, y, g, random_state=seed)
+    _, fit_s = fitted_panda(variant, s, seed, args, args.n_iter)
     print(f"seed {seed} {variant}: fit {fit_s:.0f} s", flush=True)
 
 
