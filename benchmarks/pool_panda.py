@@ -268,11 +268,31 @@ def evaluate_budgets(seed, rep, pandas, args, res):
             res[f"B={budget} | {name} | Pool"] = mean_over(v)
 
 
+def evaluate_pool_only(seed, rep, pandas, args, res):
+    """Addendum for PANDA fits finished after the main run: Pool and LR cells only.
+
+    Draws are seeded by (seed, budget, draw), so random and tilt rows are the
+    same rows as in the main run."""
+    cfg, draws, sel_t = sgd_cfg(args), {}, {}
+    for d in range(args.draws):
+        out, t = selections(B, d, seed, rep, pandas)
+        for k, v in out.items():
+            draws.setdefault(k, []).append(v)
+        for k, v in t.items():
+            sel_t.setdefault(k, []).append(v)
+    for name in draws:
+        for learner in ("LR", "Pool"):
+            res[f"panda | {name} | {learner}"] = mean_over([fit_predict(
+                learner, rep["panda"], p, cfg, seed, args.pool_rho) for p in draws[name]])
+    return {k: float(np.mean(v)) for k, v in sel_t.items()}
+
+
 def run_seed(seed, args):
     t0 = time.perf_counter()
     rep, pandas, fit_s = prepare(seed, args, n_iter=args.n_iter)
     res = {}
-    sel_t = evaluate_main(seed, rep, pandas, args, res)
+    evaluate = evaluate_pool_only if args.pool_only else evaluate_main
+    sel_t = evaluate(seed, rep, pandas, args, res)
     evaluate_budgets(seed, rep, pandas, args, res)
     info = {"panda_fit_s": fit_s, "select_s": sel_t, "seed_s": time.perf_counter() - t0}
     print(f"seed {seed} done: {json.dumps(info)}", flush=True)
@@ -344,6 +364,8 @@ def main():
                         help="PANDA meta-training iterations (default: the selector's); smoke tests")
     parser.add_argument("--cached-only", action="store_true",
                         help="leave out PANDA variants not yet in the cache")
+    parser.add_argument("--pool-only", action="store_true",
+                        help="only the LR and Pool learners on PANDA's representation (addendum)")
     parser.add_argument("--draws", type=int, default=2)
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--fit-only", nargs="+", choices=("panda", "panda-pool", "panda-sgd"),
