@@ -32,7 +32,9 @@ Tuning (seeds 0-4 only; PANDA with n_iter=1, whose encoder is the same)::
 
     OMP_NUM_THREADS=1 PYTHONPATH=$PWD .venv/bin/python benchmarks/pool_panda.py --tune --seeds 0 1 2 3 4
 
-Final (seeds 10-14, never looked at while tuning; the tuned values as flags)::
+Final (seeds 10-14, never looked at while tuning; the tuned values as flags; fill the
+PANDA cache first with ``--fit-only panda panda-pool panda-sgd``, else ``--cached-only``
+reports the PANDA rows over the seeds fitted so far; results in docs/panda_quality.md)::
 
     OMP_NUM_THREADS=1 PYTHONPATH=$PWD .venv/bin/python benchmarks/pool_panda.py --seeds 10 11 12 13 14 \
         --pool-rho 0.035 --onehot-pool-rho 0.03 --sgd-eta0 0.01 --sgd-epochs 5 --jobs 5 --cached-only
