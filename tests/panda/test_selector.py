@@ -122,6 +122,27 @@ def test_checkpoint_resume(data, tmp_path):
     assert resumed.n_iter_ == 4 and len(resumed.history_["val_loss"]) == 4
 
 
+def test_ctrl_c_in_encoder_pretraining_interrupts_fit_and_writes_no_checkpoint(
+        data, tmp_path, monkeypatch):
+    from skpanda.panda._nn.encoder import RowEncoder
+
+    X, y, g, _ = data
+    real, calls = RowEncoder.forward, {"n": 0}
+
+    def interrupted(self, x):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real(self, x)
+
+    monkeypatch.setattr(RowEncoder, "forward", interrupted)
+    path = tmp_path / "ckpt.pt"
+    selector = PandaQuerySelector(**TINY, checkpoint_path=path, random_state=0)
+    with pytest.raises(KeyboardInterrupt):
+        selector.fit(X, y, sensitive_features=g)
+    assert not path.exists() and not hasattr(selector, "policy_")
+
+
 @pytest.mark.parametrize("change", ["data", "params"])
 def test_checkpoint_of_another_fit_is_refused(data, tmp_path, change):
     """GridSearchCV with one checkpoint_path: a second fold/candidate must not resume the first."""

@@ -214,3 +214,68 @@ def test_score_policy_reads_only_the_h0_logit_column():
         assert not torch.allclose(policy(x), policy(y))
     with pytest.raises(ValueError, match="inputs must be 'representation' or 'score'"):
         SelectionPolicy(5, inputs="features")
+
+
+def callbacks_module():
+    from skpanda.panda._nn import callbacks
+
+    return callbacks
+
+
+def _penalised_run(data, make_policy, n_iter, **kw):
+    """The issue's setting: a parity-penalised inner learner (mu = 30), best policy kept."""
+    from skpanda.panda._nn.learners import ParityPenalisedLearner
+
+    Z, y, g = data(600)
+    policy = make_policy(Z.shape[1] + 1)
+    cfg = MetaTrainConfig(n_iter=n_iter, eval_every=2, n_eval_tasks=2, holdout=0.3,
+                          checkpoint_every=2, n_samples=2)
+    learner = ParityPenalisedLearner(n_steps=4, penalty=5.0, constraint_fn=DP, n_groups=2)
+    out = meta_train(policy, Z, y, g, init=torch.zeros(4), budget=20, rho=0.02,
+                     constraint_fn=DP, pool_size=300, learner=learner, config=cfg, seed=3, **kw)
+    return policy, out
+
+
+def _interrupt_on_call(monkeypatch, owner, name, call, after):
+    """Make ``owner.name`` raise KeyboardInterrupt on its ``call``-th call (after running)."""
+    real, calls = getattr(owner, name), {"n": 0}
+
+    def interrupting(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == call and not after:
+            raise KeyboardInterrupt
+        result = real(*args, **kwargs)
+        if calls["n"] == call:
+            raise KeyboardInterrupt
+        return result
+
+    monkeypatch.setattr(owner, name, interrupting)
+
+
+@pytest.mark.parametrize("where", [
+    ("forward step, before", training, "forward_step", 3, False),
+    ("forward step, after its Adam step", training, "forward_step", 3, True),
+    ("proximal step, after its Adam steps", steps, "proximal_step", 4, True),
+    ("held-out evaluation", callbacks_module(), "evaluate_policy", 3, False),
+    ("checkpoint write", callbacks_module(), "save_checkpoint", 1, False),
+], ids=lambda w: w[0])
+def test_resume_after_an_interrupt_anywhere_equals_an_uninterrupted_run(
+        where, biased_shortcut_data, make_policy, tmp_path, monkeypatch):
+    _, owner, name, call, after = where
+    whole, (hist_whole, n_whole, _) = _penalised_run(biased_shortcut_data, make_policy, 6)
+    assert n_whole == 6 and sum(hist_whole["prox_steps"]) > 0  # line 5 really moves the policy
+    path = tmp_path / "ckpt.pt"
+    with monkeypatch.context() as patch:
+        _interrupt_on_call(patch, owner, name, call, after)
+        with pytest.warns(UserWarning, match="interrupted"):
+            _, (_, n_cut, interrupted) = _penalised_run(biased_shortcut_data, make_policy, 6,
+                                                       checkpoint_path=path)
+    assert interrupted and n_cut < 6
+    resume = training.load_checkpoint(path)
+    assert resume["iteration"] == n_cut
+    resumed, (hist_resumed, n_resumed, _) = _penalised_run(biased_shortcut_data, make_policy, 6,
+                                                           resume=resume)
+    assert n_resumed == 6
+    assert hist_resumed == hist_whole  # every record, exactly
+    for a, b in zip(resumed.state_dict().values(), whole.state_dict().values()):
+        assert torch.equal(a, b)

@@ -28,6 +28,13 @@ class Hook:
         """Entries to store in a checkpoint."""
         return {}
 
+    def save_point(self):
+        """State an iteration may change, for :meth:`restore` on interrupt (default: none)."""
+        return None
+
+    def restore(self, state):
+        """Return to what :meth:`save_point` returned."""
+
 
 class Progress(Hook):
     """A tqdm bar with the last loss, F1 and disparity (never stored on an estimator)."""
@@ -101,6 +108,13 @@ class KeepBestPolicy(Hook):
 
     def checkpoint_items(self):
         return self.best.checkpoint_items()
+
+    def save_point(self):
+        # the kept state dicts are replaced, never changed in place: references suffice
+        return self.best.score, self.best.state, self.best.f1_floor
+
+    def restore(self, state):
+        self.best.score, self.best.state, self.best.f1_floor = state
 
 
 class Checkpoint(Hook):

@@ -103,16 +103,21 @@ def pretrain_encoder(
     -------
     module : RowEncoder
         The trained module, in eval mode, on ``device``.
+
+    Raises
+    ------
+    KeyboardInterrupt
+        On Ctrl-C during training (skorch would end ``fit`` quietly and keep
+        a cut-short encoder; see :class:`_InterruptGuard`).
     """
     from skorch import NeuralNetBinaryClassifier
-    from skorch.callbacks import EarlyStopping
-    from skorch.dataset import ValidSplit
 
     X = np.asarray(X, dtype=np.float32)
     y = np.asarray(y, dtype=np.float32)
     n_valid = max(int(0.1 * len(y)), 2)
     use_split = len(y) >= 50 and np.bincount(y.astype(int), minlength=2).min() >= n_valid // 10 + 2
     devices = [device] if str(device).startswith("cuda") else []
+    guard = _InterruptGuard(use_split, seed)
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
         net = NeuralNetBinaryClassifier(
@@ -126,18 +131,87 @@ def pretrain_encoder(
             lr=lr,
             max_epochs=max_epochs,
             batch_size=batch_size,
+            dataset=_batch_dataset(),
             iterator_train__shuffle=True,
-            train_split=ValidSplit(0.1, stratified=True, random_state=seed) if use_split else None,
-            callbacks=[EarlyStopping(patience=3, load_best=True)] if use_split else None,
+            iterator_train__collate_fn=_as_batch,
+            iterator_valid__collate_fn=_as_batch,
+            train_split=guard.split,
+            callbacks=guard.callbacks,
             device=device,
             verbose=int(bool(verbose)),
         )
         net.fit(X, y)
+    guard.raise_if_interrupted(net)
     module = net.module_
     module.eval()
     for param in module.parameters():
         param.requires_grad_(False)
     return module
+
+
+def _as_batch(batch):
+    """Collate of :func:`_batch_dataset`'s minibatches: they come out whole already."""
+    return batch
+
+
+def _batch_dataset():
+    """skorch's ``Dataset`` fetching a minibatch with one fancy index instead of row by row.
+
+    ``DataLoader`` calls ``__getitems__`` (also through ``Subset``, the
+    validation split) with the batch's positions; the tensors equal those the
+    default row-by-row collation builds, in the same order, so training is
+    unchanged, only the per-row Python work is gone.
+    """
+    from skorch.dataset import Dataset
+
+    class _RowBatches(Dataset):
+        def __getitems__(self, indices):
+            idx = np.asarray(indices, dtype=np.int64)
+            return torch.from_numpy(self.X[idx]), torch.from_numpy(self.y[idx])
+
+    return _RowBatches
+
+
+class _InterruptGuard:
+    """Tell a Ctrl-C apart from early stopping inside skorch's fit, and re-raise it.
+
+    skorch ends ``fit`` on any ``KeyboardInterrupt`` -- the one its
+    ``EarlyStopping`` raises to stop, and a user's Ctrl-C alike -- and returns
+    normally. The guard counts the epochs whose every callback finished and
+    records when early stopping fired; training that ended before
+    ``max_epochs`` for any other reason was interrupted, and
+    :meth:`raise_if_interrupted` raises ``KeyboardInterrupt`` after ``fit``,
+    so no cut-short encoder is ever used or checkpointed.
+    """
+
+    def __init__(self, use_split, seed):
+        from skorch.callbacks import Callback, EarlyStopping
+        from skorch.dataset import ValidSplit
+
+        guard = self
+        self.stopped_early, self.epochs_done = False, 0
+
+        class _Stop(EarlyStopping):
+            def on_epoch_end(self, net, **kwargs):
+                try:
+                    super().on_epoch_end(net, **kwargs)
+                except KeyboardInterrupt:  # early stopping's own way to stop fit
+                    guard.stopped_early = self.misses_ == self.patience
+                    raise
+
+        class _EpochDone(Callback):
+            def on_epoch_end(self, net, **kwargs):
+                guard.epochs_done += 1
+
+        self.split = ValidSplit(0.1, stratified=True, random_state=seed) if use_split else None
+        stop = [_Stop(patience=3, load_best=True)] if use_split else []
+        # EarlyStopping raises inside its on_epoch_end: count the epoch before it runs
+        self.callbacks = [_EpochDone()] + stop
+
+    def raise_if_interrupted(self, net):
+        """Re-raise the Ctrl-C skorch swallowed (training ended early, not by early stopping)."""
+        if not self.stopped_early and self.epochs_done < net.max_epochs:
+            raise KeyboardInterrupt("encoder pretraining interrupted")
 
 
 class FittedRowEncoder:

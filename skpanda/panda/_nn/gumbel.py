@@ -65,7 +65,11 @@ def gumbel_perturb(logits, *, generator=None, scale=1.0):
 
 
 def _threshold(scores, k, tau):
-    """Bisection for ``t`` with ``sum sigmoid((scores - t) / tau) = k`` (no gradient)."""
+    """Bisection for ``t`` with ``sum sigmoid((scores - t) / tau) = k`` (no gradient).
+
+    Stops early once an iteration leaves the bracket unchanged (it is then a
+    fixed point), which gives exactly the result of all the steps.
+    """
     # scores (..., N) -> t (..., 1)
     n = scores.shape[-1]
     span = tau * (torch.log(torch.tensor(float(n), dtype=scores.dtype)) + 20.0)
@@ -74,8 +78,10 @@ def _threshold(scores, k, tau):
     for _ in range(_BISECTION_STEPS):
         mid = 0.5 * (lo + hi)
         too_many = torch.sigmoid((scores - mid) / tau).sum(dim=-1, keepdim=True) > k
-        lo = torch.where(too_many, mid, lo)
-        hi = torch.where(too_many, hi, mid)
+        new_lo, new_hi = torch.where(too_many, mid, lo), torch.where(too_many, hi, mid)
+        if torch.equal(new_lo, lo) and torch.equal(new_hi, hi):
+            break  # a fixed point: the remaining steps would change nothing
+        lo, hi = new_lo, new_hi
     return 0.5 * (lo + hi)
 
 

@@ -195,19 +195,20 @@ def _squared_gap_terms(X1, groups, y, weight, theta, w, mu, constraint_fn, n_gro
     """
     # X1 (N, d+1), theta (S, d+1), w (S, N') -> (S, d+1), (S, d+1, d+1)
     create_graph = torch.is_grad_enabled() and w.requires_grad
-    grads, curvs = [], []
-    for s, theta_s in enumerate(theta):
-        th = theta_s.detach().requires_grad_()
-        with torch.enable_grad():
-            gap = constraint_fn(torch.sigmoid(X1 @ th), groups, y,
-                                weight=None if weight is None else weight[s], n_groups=n_groups)
-            (d_gap,) = torch.autograd.grad(gap, th, create_graph=create_graph)
-        if not create_graph:
-            gap, d_gap = gap.detach(), d_gap.detach()
-        scale = mu * w[s].sum()
-        grads.append(scale * gap * d_gap)
-        curvs.append(scale * torch.outer(d_gap, d_gap))
-    return torch.stack(grads), torch.stack(curvs)
+    th = theta.detach().requires_grad_()
+    with torch.enable_grad():
+        gaps = [constraint_fn(torch.sigmoid(X1 @ th[s]), groups, y,
+                              weight=None if weight is None else weight[s], n_groups=n_groups)
+                for s in range(th.shape[0])]
+        # one backward pass for every sample: gap s depends on row s of th only
+        (d_gap,) = torch.autograd.grad(gaps, th, create_graph=create_graph)
+    gap = torch.stack(gaps)  # (S,)
+    if not create_graph:
+        gap, d_gap = gap.detach(), d_gap.detach()
+    scale = mu * w.sum(-1)  # (S,)
+    grads = (scale * gap)[:, None] * d_gap
+    curvs = scale[:, None, None] * (d_gap[:, :, None] * d_gap[:, None, :])
+    return grads, curvs
 
 
 @dataclass(frozen=True)

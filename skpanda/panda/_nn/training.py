@@ -15,6 +15,7 @@ and best-policy keeping are hooks (:mod:`~skpanda.panda._nn.callbacks`). The
 recipe is a :class:`~skpanda.panda._nn.config.MetaTrainConfig`.
 """
 
+import copy
 import warnings
 
 import numpy as np
@@ -70,6 +71,31 @@ class MetaTrainRun:
         return {"iteration": self.n_done, "policy": self.snapshot(),
                 "forward_optimizer": self.forward_optimizer.state_dict(),
                 **self.proximal.state_dict(), "history": self.history}
+
+    def save_point(self):
+        """A copy of everything an iteration and its hooks change (see :meth:`restore`).
+
+        The policy, both optimizers (Adam moments and step counts, the proximal
+        rate), the history's lengths, the iteration count, the last evaluation
+        and each hook's :meth:`~.callbacks.Hook.save_point`.
+        """
+        return {"n_done": self.n_done, "last_eval": self.last_eval, "policy": self.snapshot(),
+                "optimizers": copy.deepcopy({"forward": self.forward_optimizer.state_dict(),
+                                             **self.proximal.state_dict()}),
+                "lengths": {key: len(values) for key, values in self.history.items()},
+                "hooks": [hook.save_point() for hook in self.hooks]}
+
+    def restore(self, point):
+        """Return to a :meth:`save_point`: as if the iterations since had never run."""
+        self.policy.load_state_dict(point["policy"])
+        optimizers = copy.deepcopy(point["optimizers"])
+        self.forward_optimizer.load_state_dict(optimizers["forward"])
+        self.proximal.load_state_dict(optimizers)
+        for key, length in point["lengths"].items():
+            del self.history[key][length:]
+        self.n_done, self.last_eval = point["n_done"], point["last_eval"]
+        for hook, state in zip(self.hooks, point["hooks"]):
+            hook.restore(state)
 
     def load_state_dict(self, resume):
         """Continue from a checkpoint written by :class:`~.callbacks.Checkpoint`."""
@@ -142,22 +168,26 @@ def _default_hooks(source, config, *, init, budget, rho, learner, constraint_fn,
 
 
 def _loop(run, source, problem):
-    """Iterations ``run.start .. run.n_iter``; returns True when interrupted."""
-    state_before, base_len = run.snapshot(), len(run.history["val_loss"])
+    """Iterations ``run.start .. run.n_iter``; returns True when interrupted.
+
+    Every iteration starts from a :meth:`MetaTrainRun.save_point`; a
+    ``KeyboardInterrupt`` anywhere in an iteration or its hooks restores it,
+    so the state kept (and checkpointed by ``on_end``) is exactly the one
+    after the last whole iteration, and a resumed run repeats the interrupted
+    iteration exactly as an uninterrupted run does.
+    """
+    point = run.save_point()
     try:
         for k in range(run.start, run.n_iter):
-            state_before = run.snapshot() if state_before is None else state_before
+            point = run.save_point() if k > run.start else point
             record = meta_iteration(run, source, k, **problem)
             for key, value in zip(_ITERATION_KEYS, record):
                 run.history[key].append(value)
-            run.n_done, state_before = k + 1, None
+            run.n_done = k + 1
             for hook in run.hooks:
                 hook.on_iteration(run)
     except KeyboardInterrupt:
-        if state_before is not None:  # drop the unfinished iteration
-            run.policy.load_state_dict(state_before)
-        for key in _ITERATION_KEYS:
-            del run.history[key][base_len + run.n_done - run.start:]
+        run.restore(point)
         warnings.warn(
             f"PANDA meta-training interrupted after {run.n_done} of {run.n_iter} iterations; "
             "the policy trained so far is kept.", UserWarning)
