@@ -256,7 +256,7 @@ def test_verbose_shows_a_progress_bar_for_the_query_loop(cls, capsys):
                            oracle=lambda pos: y_pool[pos])
         err = capsys.readouterr().err
         assert picks.shape == (4,)
-        assert ("4/4" in err and "queries" in err) == verbose, err
+        assert ("/4 [" in err and "queries" in err) == verbose, err
     assert "verbose" in sel.get_params() and not hasattr(sel, "_bar")
 
 
