@@ -310,8 +310,7 @@ def fit_model(df, args):
                              random_state=args.random_state)
     if "checkpoint_path" in selector.get_params() and params.get("checkpoint_path") is None:
         params["checkpoint_path"] = default_ckpt = str(checkpoint_for(args.out))
-    _set_params(selector, {"budget": args.budget, **params})
-    selector.set_params(verbose=_progress(args))
+    _set_params(selector, {"budget": args.budget, "verbose": _progress(args), **params})
     check_budget_fits(selector, df, args)
     pipe = make_selection_pipeline(make_preprocessor(df[features]), selector)
     ckpt = params.get("checkpoint_path")

@@ -427,13 +427,6 @@ def test_multi_line_errors_keep_their_whole_first_sentence():
     assert _one_line(ValueError("")) == "ValueError"
 
 
-def _skpanda(*argv):
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
-           "OMP_NUM_THREADS": "1"}
-    return subprocess.run([sys.executable, "-m", "skpanda", *argv], capture_output=True,
-                          text=True, env=env)
-
-
 @pytest.fixture(scope="module")
 def user_csv(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("user")
@@ -510,7 +503,7 @@ def test_reproduce_data_needs_target_and_sensitive(user_csv, capsys):
 @pytest.mark.parametrize("flag, shown", [("--progress", True), ("--no-progress", False)])
 def test_progress_flag_sets_verbose(files, tmp_path, flag, shown):
     fit = _skpanda("fit", "--data", str(files / "d0.csv"), "--target", "income", "--sensitive",
-                   "sex", "--method", "fal", "--param", "n_candidates=None", flag,
+                   "sex", "--method", "fal", "--param", "n_candidates=null", flag,
                    "--out", str(tmp_path / "m"))
     assert fit.returncode == 0, fit.stderr
     from skpanda.cli import build_parser
