@@ -126,6 +126,10 @@ _SHARED = {
             A description of the data set.
 
     (data, target, sensitive) : tuple if ``return_X_y`` is True""",
+    "verbose": """verbose : bool, default=False
+        Show a tqdm progress bar (on stderr) during long steps: the queries of
+        the active-learning loop (``select`` with an ``oracle``) and, for
+        strategies that score many candidates, the scoring.""",
     "random_state": """random_state : int, RandomState instance or None, default=None
         Seeds every random choice, for reproducible selections.""",
 }
@@ -133,7 +137,7 @@ _SHARED = {
 
 _SHARED["selector_parameters"] = "\n    ".join(
     "{" + key + "}" for key in ("budget", "estimator", "encoder", "sensitive_feature",
-                                "warm_start", "query_batch_size", "random_state")
+                                "warm_start", "query_batch_size", "random_state", "verbose")
 )
 
 

@@ -3,6 +3,7 @@
 ::
 
     skpanda reproduce [--dataset adult] [--seeds 3] [--learners lr,eg] [--quick] [--out DIR] ...
+    skpanda reproduce --data data.csv --target COL --sensitive COL [--quick] ...
     skpanda fit --data d0.csv --target COL --sensitive COL --out MODEL [--method panda]
     skpanda select --model MODEL --pool pool.csv --budget 400 --out to_label.csv
 
@@ -16,6 +17,7 @@ import argparse
 import copy
 import contextlib
 import json
+import re
 import sys
 import time
 import warnings
@@ -82,6 +84,13 @@ def build_parser():
     rep = sub.add_parser("reproduce",
                          help="run the paper's §4 comparison; write CSV, table, figures")
     rep.add_argument("--dataset", default="adult", choices=DATASETS)
+    rep.add_argument("--data", default=None, metavar="CSV",
+                     help="run on your own labeled CSV instead of --dataset "
+                     "(needs --target and --sensitive)")
+    rep.add_argument("--target", default=None, help="binary label column of --data")
+    rep.add_argument("--sensitive", default=None, help="group column of --data")
+    rep.add_argument("--drop", nargs="+", default=[], metavar="COL",
+                     help="columns of --data that are not features")
     rep.add_argument("--seeds", type=int, default=None,
                      help="number of seeds (default 3; 1 with --quick)")
     rep.add_argument("--budgets", type=int, nargs="+", default=[25, 50, 100, 200, 300, 400])
@@ -104,7 +113,7 @@ def build_parser():
     rep.add_argument("--panda-param", type=_key_value, action="append", default=[],
                      metavar="KEY=VALUE", help="extra PandaQuerySelector parameter (repeatable)")
     rep.add_argument("--data-home", default=None, help="folder of the non-shipped datasets")
-    rep.add_argument("--no-progress", action="store_true")
+    _add_progress(rep)
 
     fit = sub.add_parser("fit", help="fit a selector on a labeled CSV (D0) and save it")
     fit.add_argument("--data", required=True, help="labeled CSV (D0)")
@@ -116,13 +125,19 @@ def build_parser():
                      choices=("demographic_parity", "equalized_odds", "error_rate_balance"))
     fit.add_argument("--budget", type=int, default=400, help="default budget of the selector")
     fit.add_argument("--drop", nargs="+", default=[], metavar="COL",
-                     help="columns that are not features (ids, ...)")
+                     help="columns that are not features (id-like columns are dropped "
+                     "without it)")
+    fit.add_argument("--sensitive-as-feature", action="store_true",
+                     help="also use the sensitive column as a feature (default: it is "
+                     "only the group; the pool then must hold it)")
     fit.add_argument("--exclude-sensitive", action="store_true",
-                     help="do not use the sensitive column as a feature")
+                     help="deprecated, no effect: the sensitive column is never a "
+                     "feature unless --sensitive-as-feature")
     fit.add_argument("--random-state", type=int, default=0)
     fit.add_argument("--param", type=_key_value, action="append", default=[],
                      metavar="KEY=VALUE", help="extra selector parameter (repeatable)")
     fit.add_argument("--out", required=True, help="model folder to write")
+    _add_progress(fit)
 
     sel = sub.add_parser("select", help="choose which pool rows to label, in query order")
     sel.add_argument("--model", required=True, help="model folder written by `skpanda fit`")
@@ -130,7 +145,25 @@ def build_parser():
     sel.add_argument("--budget", type=int, required=True)
     sel.add_argument("--id-column", default=None, help="column to write (default: row number)")
     sel.add_argument("--out", required=True, help="CSV of the rows to label")
+    _add_progress(sel)
     return parser
+
+
+def _add_progress(sub):
+    sub.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                     help="progress bars on stderr (default: on when stderr is a terminal)")
+
+
+def _progress(args):
+    """``--progress/--no-progress``; unset: on when stderr is a terminal."""
+    if args.progress is not None:
+        return args.progress
+    return bool(getattr(sys.stderr, "isatty", lambda: False)())
+
+
+def note(message):
+    """One line on stderr that is not an error."""
+    print(f"skpanda: note: {message}", file=sys.stderr)
 
 
 def read_csv(path, what):
@@ -204,6 +237,61 @@ def _check_numbers(df, numeric, what):
         raise CLIError(f"{what}: {message}") from None
 
 
+_ID_NAMES = (re.compile(r"^(id|index|row|unnamed: ?0)$|[_\s.-]id$", re.IGNORECASE),
+             re.compile(r"[a-z]I[dD]$"))  # customerID, userId
+
+
+def id_like_columns(df, skip=()):
+    """Columns that identify rows rather than describe them.
+
+    A column is id-like when its values are unique per row, with no missing
+    one, and either it is not numeric (free text, codes), or it holds integers
+    or text under an id-like name (``id``, ``index``, ``row``, ``*_id``,
+    ``customerID``, pandas' ``Unnamed: 0``).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"user_id": [7, 3, 5], "name": ["a", "b", "c"],
+    ...                    "age": [30, 41, 30], "score": [0.1, 0.2, 0.3]})
+    >>> id_like_columns(df)
+    ['user_id', 'name']
+    """
+    found = []
+    for col in df.columns:
+        values = df[col]
+        if col in skip or len(df) < 2 or values.isna().any() or not values.is_unique:
+            continue
+        numeric = pd.api.types.is_numeric_dtype(values)
+        named = isinstance(col, str) and any(p.search(col.strip()) for p in _ID_NAMES)
+        if not numeric or (named and pd.api.types.is_integer_dtype(values)):
+            found.append(col)
+    return found
+
+
+def feature_columns(df, args):
+    """The feature columns of ``--data``: all but the target, the group, ``--drop`` and ids.
+
+    The sensitive column is the group of each row, not a feature, unless
+    ``--sensitive-as-feature``; id-like columns (:func:`id_like_columns`) are
+    dropped with a one-line note.
+    """
+    if getattr(args, "exclude_sensitive", False):
+        note("--exclude-sensitive is deprecated and has no effect: the sensitive column "
+             "is not a feature unless --sensitive-as-feature.")
+    skip = {args.target, *args.drop}
+    if not getattr(args, "sensitive_as_feature", False):
+        skip.add(args.sensitive)
+    ids = id_like_columns(df, skip | {args.sensitive})
+    if ids:
+        note(f"dropping id-like column(s) {ids} (a different value on every row); "
+             "rename a column to keep it.")
+    features = [c for c in df.columns if c not in skip and c not in ids]
+    if not features:
+        raise CLIError(f"--data {args.data!r} has no feature column left besides the target, "
+                       "the sensitive column and the dropped ones.")
+    return features
+
+
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C during ``skpanda fit``; the message says how to resume."""
 
@@ -231,16 +319,14 @@ def fit_model(df, args):
     (unless ``--param checkpoint_path=...``); a Ctrl-C raises :class:`Interrupted`
     and the same command resumes from that checkpoint.
     """
-    dropped = {args.target, *args.drop} | ({args.sensitive} if args.exclude_sensitive else set())
-    features = [c for c in df.columns if c not in dropped]
-    if not features:
-        raise CLIError(f"--data {args.data!r} has no feature column left besides the target.")
+    features = feature_columns(df, args)
     params, default_ckpt = dict(args.param), None
     selector = make_selector(args.method, rho=args.rho, constraint=args.constraint,
                              random_state=args.random_state)
     if "checkpoint_path" in selector.get_params() and params.get("checkpoint_path") is None:
         params["checkpoint_path"] = default_ckpt = str(checkpoint_for(args.out))
-    _set_params(selector, {"budget": args.budget, **params})
+    _set_params(selector, {"budget": args.budget, "verbose": _progress(args), **params})
+    check_budget_fits(selector, df, args)
     pipe = make_selection_pipeline(make_preprocessor(df[features]), selector)
     ckpt = params.get("checkpoint_path")
     resume = f" Checkpoint {ckpt}: run the same command again to resume." if ckpt else ""
@@ -259,6 +345,44 @@ def fit_model(df, args):
             "features": features, "classes": [str(c) for c in selector.classes_],
             "needs_pool_groups": get_selector_spec(args.method).needs_pool_groups}
     return pipe, meta, default_ckpt
+
+
+def check_budget_fits(selector, df, args):
+    """Before any training: can ``selector`` meta-train for ``--budget`` on this D0?
+
+    PANDA simulates selecting ``budget`` rows from pools carved from D0; on a
+    D0 too small for that, say the largest budget it can meta-train for and
+    the flag to pass (its own check, ``_check_d0``, decides).
+    """
+    check = getattr(selector, "_check_d0", None)
+    if check is None:
+        return
+    y = df[args.target].to_numpy()
+    groups = df[args.sensitive].to_numpy()
+    budget = selector.budget
+    try:
+        check(y, groups)
+        return
+    except ValueError as exc:
+        reason = str(exc)
+    largest = 0
+    try:
+        for b in range(min(budget, len(df)) - 1, 0, -1):
+            selector.set_params(budget=b)
+            try:
+                check(y, groups)
+            except ValueError:
+                continue
+            largest = b
+            break
+    finally:
+        selector.set_params(budget=budget)
+    if not largest:
+        raise CLIError(f"--data {args.data!r}: {reason}")
+    raise CLIError(f"--budget {budget} is too large for --data {args.data!r} ({len(df)} rows): "
+                   f"PANDA meta-trains by selecting the budget from simulated pools "
+                   f"carved from these rows, and can do so for a budget of at most {largest}. "
+                   f"Pass --budget {largest} (or fewer), or label more rows.")
 
 
 def _baseline_files(pipe, folder):
@@ -348,18 +472,38 @@ def _scheduler(address):
     return dask_backend(address)
 
 
+def _reproduce_data(args):
+    """``(dataset, dataset_params)`` of ``skpanda reproduce``: a named set or ``--data``."""
+    if args.data is None:
+        if args.target or args.sensitive or args.drop:
+            raise CLIError("--target, --sensitive and --drop describe --data CSV; pass "
+                           "--data too, or leave them out to use --dataset.")
+        return args.dataset, ({"data_home": args.data_home} if args.data_home else None)
+    if not args.target or not args.sensitive:
+        raise CLIError("--data needs --target COL (the binary label) and --sensitive COL "
+                       "(the group of each row).")
+    df = read_csv(args.data, "--data")
+    _require_columns(df, [args.target, args.sensitive, *args.drop], f"--data {args.data!r}")
+    _check_target(df[args.target], args.target)
+    features = feature_columns(df, args)
+    _check_numbers(df[features], [], f"--data {args.data!r}")
+    drop = [c for c in df.columns if c not in features]
+    return "csv", {"path": str(Path(args.data).absolute()), "target": args.target,
+                   "sensitive": args.sensitive, "drop": drop}
+
+
 def cmd_reproduce(args):
     """``skpanda reproduce``: run the experiment, print the table and the files."""
     tic = time.perf_counter()
     n_jobs = args.n_jobs if args.n_jobs is not None else (1 if args.scheduler is None else -1)
+    dataset, dataset_params = _reproduce_data(args)
     # Connect first: an unreachable scheduler fails before anything is written.
     with _scheduler(args.scheduler):
         df = run_experiment(
-            args.dataset, args.methods, seeds=args.seeds, budgets=args.budgets, rho=args.rho,
+            dataset, args.methods, seeds=args.seeds, budgets=args.budgets, rho=args.rho,
             out=args.out, n_jobs=n_jobs, quick=args.quick,
             panda_params=dict(args.panda_param) or None, fal_candidates=args.fal_candidates,
-            dataset_params={"data_home": args.data_home} if args.data_home else None,
-            progress=not args.no_progress, learners=args.learners,
+            dataset_params=dataset_params, progress=_progress(args), learners=args.learners,
         )
     out = Path(args.out)
     print(summary_table(df))
@@ -396,6 +540,7 @@ def cmd_select(args):
         raise CLIError(f"--budget {args.budget} must be between 1 and the pool size "
                        f"({len(pool)} rows).")
     _check_numbers(pool[meta["features"]], _numeric_columns(pipe), f"--pool {args.pool!r}")
+    pipe.steps[-1][1].set_params(verbose=_progress(args))
     sensitive = meta["sensitive"]
     groups = pool[sensitive].to_numpy() if sensitive in pool.columns else None
     if groups is None and meta["needs_pool_groups"]:
@@ -425,13 +570,27 @@ def _one_line(exc, limit=600):
     return text if len(text) <= limit else text[:limit] + " ..."
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """skpanda's own warnings as one ``skpanda: note:`` line; others as Python shows them."""
+    if issubclass(category, UserWarning) and Path(filename).is_relative_to(_PACKAGE):
+        print(f"skpanda: note: {message}", file=sys.stderr if file is None else file)
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)
+
+
+_PACKAGE = Path(__file__).resolve().parent
+_python_showwarning = warnings.showwarning
+
+
 def main(argv=None):
     """Entry point of the ``skpanda`` console script; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     commands = {"reproduce": cmd_reproduce, "fit": cmd_fit, "select": cmd_select}
     try:
-        return commands[args.command](args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return commands[args.command](args)
     except KeyboardInterrupt as exc:
         note = str(exc) if isinstance(exc, Interrupted) else ""
         print(f"skpanda: interrupted.{' ' + note if note else ''}", file=sys.stderr)

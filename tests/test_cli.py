@@ -1,5 +1,6 @@
 """The ``skpanda`` command: fit → select round trip, reproduce, every error path."""
 
+import json
 import os
 import subprocess
 import sys
@@ -181,13 +182,13 @@ def test_select_needs_pool_groups_for_group_random(files, tmp_path, capsys):
     assert _fit(files, tmp_path / "g", "--method", "group_random") == 0
     pd.read_csv(files / "pool.csv").drop(columns="sex").to_csv(tmp_path / "p.csv", index=False)
     capsys.readouterr()
-    # sex is a feature of this model, so its absence is reported as a missing column
-    _one_line_error(capsys, main(["select", "--model", str(tmp_path / "g"), "--pool",
+    # with --sensitive-as-feature, sex is a feature: its absence is a missing column
+    assert _fit(files, tmp_path / "f", "--method", "group_random", "--sensitive-as-feature") == 0
+    capsys.readouterr()
+    _one_line_error(capsys, main(["select", "--model", str(tmp_path / "f"), "--pool",
                                   str(tmp_path / "p.csv"), "--budget", "3", "--out",
                                   str(tmp_path / "o.csv")]), "['sex']")
-    assert _fit(files, tmp_path / "h", "--method", "group_random", "--exclude-sensitive") == 0
-    capsys.readouterr()
-    _one_line_error(capsys, main(["select", "--model", str(tmp_path / "h"), "--pool",
+    _one_line_error(capsys, main(["select", "--model", str(tmp_path / "g"), "--pool",
                                   str(tmp_path / "p.csv"), "--budget", "3", "--out",
                                   str(tmp_path / "o.csv")]), "needs the pool's sensitive column")
 
@@ -437,3 +438,89 @@ def test_multi_line_errors_keep_their_whole_first_sentence():
     assert _one_line(exc) == "Invalid parameter 'x' for estimator Panda(a=1, b=2). Valid: [a, b]."
     assert _one_line(ValueError("first line\nsecond line")) == "first line"
     assert _one_line(ValueError("")) == "ValueError"
+
+
+@pytest.fixture(scope="module")
+def user_csv(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("user")
+    rng = np.random.RandomState(1)
+    n = 600
+    df = pd.DataFrame({"customer_id": np.arange(n) + 1000, "name": [f"p{i}" for i in range(n)],
+                       "age": rng.randint(18, 70, n), "job": rng.choice(["a", "b"], n),
+                       "sex": rng.choice(["F", "M"], n, p=[0.35, 0.65])})
+    df["income"] = ((df["age"] > 40) ^ (rng.rand(n) < 0.2)).astype(int)
+    df.to_csv(tmp / "d0.csv", index=False)
+    df.drop(columns=["income", "sex"]).iloc[:50].to_csv(tmp / "pool.csv", index=False)
+    return tmp
+
+
+def test_fit_uses_sensitive_as_group_and_drops_ids_so_a_pool_without_it_works(user_csv,
+                                                                               tmp_path):
+    fit = _skpanda("fit", "--data", str(user_csv / "d0.csv"), "--target", "income",
+                   "--sensitive", "sex", "--method", "margin", "--exclude-sensitive",
+                   "--no-progress", "--out", str(tmp_path / "m"))
+    assert fit.returncode == 0, fit.stderr
+    assert "dropping id-like column(s) ['customer_id', 'name']" in fit.stderr
+    assert "--exclude-sensitive is deprecated" in fit.stderr
+    meta = json.loads((tmp_path / "m" / "skpanda-model.json").read_text())
+    assert meta["features"] == ["age", "job"]
+    sel = _skpanda("select", "--model", str(tmp_path / "m"), "--pool", str(user_csv / "pool.csv"),
+                   "--budget", "5", "--id-column", "customer_id", "--out", str(tmp_path / "o.csv"))
+    assert sel.returncode == 0, sel.stderr
+    assert pd.read_csv(tmp_path / "o.csv")["customer_id"].between(1000, 1049).all()
+
+
+def test_sensitive_as_feature_keeps_it(user_csv, tmp_path):
+    code = main(["fit", "--data", str(user_csv / "d0.csv"), "--target", "income",
+                 "--sensitive", "sex", "--method", "random", "--sensitive-as-feature",
+                 "--drop", "name", "--out", str(tmp_path / "m")])
+    assert code == 0
+    meta = json.loads((tmp_path / "m" / "skpanda-model.json").read_text())
+    assert meta["features"] == ["age", "job", "sex"]
+
+
+def test_id_like_columns_rules():
+    from skpanda.cli import id_like_columns
+
+    df = pd.DataFrame({"id": [3, 1, 2], "userId": ["a", "b", "c"], "x": [0.5, 0.1, 0.2],
+                       "count": [1, 2, 3], "row_id": [1.5, 2.5, 3.5], "g": ["a", "a", "b"]})
+    assert id_like_columns(df) == ["id", "userId"]
+    assert id_like_columns(df, skip={"id"}) == ["userId"]
+
+
+def test_panda_budget_too_large_for_d0_names_the_largest_before_training(user_csv, tmp_path):
+    fit = _skpanda("fit", "--data", str(user_csv / "d0.csv"), "--target", "income",
+                   "--sensitive", "sex", "--out", str(tmp_path / "m"))
+    assert fit.returncode == 1
+    err = fit.stderr.strip().splitlines()[-1]
+    assert "--budget 400 is too large" in err and "Pass --budget 299" in err, err
+    assert "Meta-training" not in fit.stderr and not (tmp_path / "m").exists()
+
+
+def test_reproduce_on_a_user_csv_with_one_note_for_dropped_budgets(user_csv, tmp_path):
+    run = _skpanda("reproduce", "--data", str(user_csv / "d0.csv"), "--target", "income",
+                   "--sensitive", "sex", "--methods", "random", "--seeds", "1",
+                   "--budgets", "20", "500", "--out", str(tmp_path / "r"), "--no-progress")
+    assert run.returncode == 0, run.stderr
+    assert "skpanda: note: budgets [500] exceed the pool size (150) and are dropped." in run.stderr
+    assert "UserWarning" not in run.stderr and "Traceback" not in run.stderr
+    df = pd.read_csv(tmp_path / "r" / "results.csv")
+    assert df["budget"].tolist() == [20] and df["dataset"].tolist() == ["csv"]
+
+
+def test_reproduce_data_needs_target_and_sensitive(user_csv, capsys):
+    code = main(["reproduce", "--data", str(user_csv / "d0.csv"), "--target", "income"])
+    _one_line_error(capsys, code, "--data needs --target COL")
+
+
+@pytest.mark.parametrize("flag, shown", [("--progress", True), ("--no-progress", False)])
+def test_progress_flag_sets_verbose(files, tmp_path, flag, shown):
+    fit = _skpanda("fit", "--data", str(files / "d0.csv"), "--target", "income", "--sensitive",
+                   "sex", "--method", "fal", "--param", "n_candidates=null", flag,
+                   "--out", str(tmp_path / "m"))
+    assert fit.returncode == 0, fit.stderr
+    from skpanda.cli import build_parser
+
+    args = build_parser().parse_args(["select", "--model", "m", "--pool", "p", "--budget",
+                                      "1", "--out", "o", flag])
+    assert args.progress is shown

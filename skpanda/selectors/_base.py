@@ -26,6 +26,7 @@ from .._threads import limit_threads
 from ._utils import (
     check_budget,
     default_estimator,
+    progress_bar,
     fit_classifier,
     predict_labels,
     query_template,
@@ -103,11 +104,12 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         "warm_start": [StrOptions({"representation", "data"}), "boolean"],
         "query_batch_size": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
 
     def __init__(self, *, budget=400, estimator=None, encoder=None,
                  sensitive_feature=None, warm_start="representation",
-                 query_batch_size=1, random_state=None):
+                 query_batch_size=1, random_state=None, verbose=False):
         self.budget = budget
         self.estimator = estimator
         self.encoder = encoder
@@ -115,6 +117,7 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         self.warm_start = warm_start
         self.query_batch_size = query_batch_size
         self.random_state = random_state
+        self.verbose = verbose
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -286,10 +289,11 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         def refit_fn(labeled, labels):
             return self._refit_state(Z_pool[labeled], labels, pool_groups[labeled], labeled)
 
-        return active_learning_loop(
-            score_fn, refit_fn, self._initial_state(), Z_pool.shape[0], budget, ask,
-            batch_size=self.query_batch_size, random_state=rng,
-        )
+        with progress_bar(self, budget, "queries") as bar:
+            return active_learning_loop(
+                score_fn, refit_fn, self._initial_state(), Z_pool.shape[0], budget, ask,
+                batch_size=self.query_batch_size, random_state=rng, progress=bar,
+            )
 
     def _initial_state(self):
         template = query_template(self.estimator)

@@ -18,6 +18,7 @@ from ._newton import lr_problem, refit_with_one_row, with_intercept
 from ._utils import (
     fit_classifier,
     predict_labels,
+    progress_bar,
     predict_positive_proba,
     query_template,
     stack_rows,
@@ -60,10 +61,15 @@ class FairActiveLearningQuerySelector(BaseQuerySelector):
     {sensitive_feature}
     {warm_start}
     {query_batch_size}
-    n_candidates : int, default=None
-        ``None`` scores every pool row. An int ``m`` scores only the ``m``
-        highest-entropy rows (the nested variant of the FAL paper); the others
-        get ``-inf``.
+    n_candidates : int or None, default=100
+        Number of pool rows scored per query: the ``m`` highest-entropy rows
+        (the nested variant of the FAL paper); the other rows rank below them,
+        by entropy. ``None`` scores every pool row. The cost grows linearly
+        with it. Measured on Adult (the harness's D0 of 24,421 rows, 104
+        one-hot features, one thread, ``mode="exact"``): one query scoring
+        100 candidates takes about 3 s of CPU, 1,000 candidates 28 s; scoring
+        all 24k rows of a pool took 264 s. ``select`` without an ``oracle``
+        pays this once; a sequential run (with an ``oracle``) once per query.
     mode : {"exact", "approx"}, default="exact"
         How the refitted models :math:`h_{+(x, y)}` are obtained when the query
         model is a plain binary ``LogisticRegression`` (l2, no class weights,
@@ -84,6 +90,7 @@ class FairActiveLearningQuerySelector(BaseQuerySelector):
         ``"proba"``: of its predicted probabilities, which moves smoothly with
         one added row.
     {random_state}
+    {verbose}
 
     Attributes
     ----------
@@ -150,12 +157,13 @@ class FairActiveLearningQuerySelector(BaseQuerySelector):
         "check_size": [Interval(RealNotInt, 0, 1, closed="neither"),
                        Interval(Integral, 1, None, closed="left")],
         "disparity_on": [StrOptions({"labels", "proba"})],
-    }
+    }  # "verbose" comes from BaseQuerySelector
 
     def __init__(self, *, budget=400, alpha=0.6, constraint="demographic_parity",
                  estimator=None, encoder=None, sensitive_feature=None,
-                 warm_start="representation", query_batch_size=1, n_candidates=None,
-                 mode="exact", check_size=0.2, disparity_on="labels", random_state=None):
+                 warm_start="representation", query_batch_size=1, n_candidates=100,
+                 mode="exact", check_size=0.2, disparity_on="labels", random_state=None,
+                 verbose=False):
         self.budget = budget
         self.alpha = alpha
         self.constraint = constraint
@@ -169,6 +177,7 @@ class FairActiveLearningQuerySelector(BaseQuerySelector):
         self.check_size = check_size
         self.disparity_on = disparity_on
         self.random_state = random_state
+        self.verbose = verbose
 
     # --------------------------------------------------------------- fit
     def _fit(self, Z, y, groups):
@@ -214,16 +223,36 @@ class FairActiveLearningQuerySelector(BaseQuerySelector):
         p = np.clip(predict_positive_proba(state.estimator, Zc), 1e-12, 1 - 1e-12)
         entropy = -(p * np.log(p) + (1 - p) * np.log(1 - p))
         scored = np.arange(candidates.shape[0])
-        if self.n_candidates is not None and self.n_candidates < scored.size:
-            scored = np.argsort(-entropy, kind="stable")[: self.n_candidates]
         scores = np.full(candidates.shape[0], -np.inf)
+        if self.n_candidates is not None and self.n_candidates < scored.size:
+            order = np.argsort(-entropy, kind="stable")
+            scored, others = order[: self.n_candidates], order[self.n_candidates:]
+            scores[others] = -2.0 + _minmax(entropy[others])  # below every scored row
         total = self.alpha * _minmax(entropy[scored])
         if self.alpha < 1:
             g_cand = None if groups is None else groups[candidates][scored]
-            expected = self._expected_disparity(state, Zc[scored], p[scored], g_cand)
+            expected = self._expected_disparity_blocks(state, Zc[scored], p[scored], g_cand)
             total += (1 - self.alpha) * _minmax(-expected)
         scores[scored] = total
         return scores
+
+    def _expected_disparity_blocks(self, state, Z_cand, proba, g_cand, block=1024):
+        """:meth:`_expected_disparity` in blocks of rows, with a progress bar.
+
+        The bar is shown (``verbose=True``) only when there is more than one
+        block: scoring many candidates at once (``n_candidates=None``).
+        """
+        m = Z_cand.shape[0]
+        if m <= block:
+            return self._expected_disparity(state, Z_cand, proba, g_cand)
+        parts = []
+        with progress_bar(self, m, "rows", desc="FAL: scoring candidates") as bar:
+            for i in range(0, m, block):
+                g = None if g_cand is None else g_cand[i:i + block]
+                parts.append(self._expected_disparity(state, Z_cand[i:i + block],
+                                                      proba[i:i + block], g))
+                bar.update(min(block, m - i))
+        return np.concatenate(parts)
 
     def _expected_disparity(self, state, Z_cand, proba, g_cand):
         """:math:`\\sum_y P_h(y|x) \\Delta(h_{+(x, y)})` for each candidate row.

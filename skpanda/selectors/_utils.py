@@ -145,3 +145,23 @@ def stack_rows(A, B):
     if sp.issparse(A) or sp.issparse(B):
         return sp.vstack([sp.csr_matrix(A), sp.csr_matrix(B)]).tocsr()
     return np.vstack([A, B])
+
+
+def progress_bar(selector, total, unit, desc=None):
+    """A tqdm bar on stderr when ``selector.verbose``, else a disabled one.
+
+    Used as a context manager around one long step, so the bar is never kept
+    on the selector (tqdm objects break pickling and ``clone``).
+
+    Examples
+    --------
+    >>> from skpanda.selectors import RandomQuerySelector
+    >>> with progress_bar(RandomQuerySelector(verbose=False), 3, "queries") as bar:
+    ...     _ = bar.update(3)
+    >>> bar.disable
+    True
+    """
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit=unit, desc=desc or type(selector).__name__,
+                disable=not getattr(selector, "verbose", False), leave=False)

@@ -88,11 +88,13 @@ def load_dataset(name, **params):
     ----------
     name : str
         ``"adult"`` (shipped), ``"compas"``, ``"german"``, ``"census_kdd"`` (read
-        from ``data_home``) or ``"synthetic"``.
+        from ``data_home``), ``"synthetic"``, or ``"csv"`` (a user's labeled CSV).
     **params
-        Passed to the loader (e.g. ``data_home=``) or, for ``"synthetic"``, to
+        Passed to the loader (e.g. ``data_home=``); for ``"synthetic"``, to
         :func:`skpanda.datasets.make_biased_classification` (default 20,000 rows
-        and ``random_state=0``).
+        and ``random_state=0``); for ``"csv"``: ``path``, ``target`` (a binary
+        column, its larger value is 1), ``sensitive`` (the group column, not a
+        feature) and ``drop`` (other columns that are not features).
 
     Returns
     -------
@@ -100,6 +102,8 @@ def load_dataset(name, **params):
     y : ndarray of 0/1
     groups : ndarray
     """
+    if name == "csv":
+        return _load_csv(**params)
     if name == "synthetic":
         params = {"n_samples": 20000, "random_state": 0, **params}
         X, y, groups = datasets.make_biased_classification(return_X_y=True, **params)
@@ -108,6 +112,20 @@ def load_dataset(name, **params):
         raise ValueError(f"dataset={name!r} is unknown; choose among {list(DATASETS)}.")
     X, y, groups = getattr(datasets, f"load_{name}")(return_X_y=True, **params)
     return X, np.asarray(y), np.asarray(groups)
+
+
+def _load_csv(*, path, target, sensitive, drop=()):
+    """``(X, y, groups)`` of a labeled CSV: ``y`` is 1 for the larger of two labels."""
+    import pandas as pd
+
+    frame = pd.read_csv(path)
+    labels = np.unique(frame[target].to_numpy())
+    if labels.size != 2:
+        raise ValueError(f"target={target!r} of {path!r} must hold two distinct values; "
+                         f"it has {labels.size}.")
+    y = (frame[target].to_numpy() == labels[1]).astype(int)
+    X = frame.drop(columns=list(dict.fromkeys([target, sensitive, *drop])))
+    return X, y, frame[sensitive].to_numpy()
 
 
 @dataclass

@@ -6,6 +6,7 @@ from sklearn.exceptions import NotFittedError
 
 from skpanda.datasets import make_biased_classification
 from skpanda.selectors import (
+    FairActiveLearningQuerySelector,
     GroupRandomQuerySelector,
     MarginQuerySelector,
     RandomQuerySelector,
@@ -241,3 +242,24 @@ def test_verbs_run_on_one_thread_and_restore_the_callers_limits(data):
         sel.fit_selected(Xp, yp, positions=pos, sensitive_features=gp)
         assert [p["num_threads"] for p in threadpool_info()] == before
     assert seen and all(threads == {1} for threads in seen)
+
+
+@pytest.mark.parametrize("cls", [MarginQuerySelector, FairActiveLearningQuerySelector])
+def test_verbose_shows_a_progress_bar_for_the_query_loop(cls, capsys):
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(60, 3)), rng.randint(0, 2, 60)
+    g = rng.randint(0, 2, 60)
+    X_pool, y_pool = rng.normal(size=(30, 3)), rng.randint(0, 2, 30)
+    for verbose in (False, True):
+        sel = cls(budget=4, random_state=0, verbose=verbose).fit(X, y, sensitive_features=g)
+        picks = sel.select(X_pool, sensitive_features=g_pool_of(30),
+                           oracle=lambda pos: y_pool[pos])
+        err = capsys.readouterr().err
+        assert picks.shape == (4,)
+        assert ("/4 [" in err and "queries" in err) == verbose, err
+    assert "verbose" in sel.get_params() and not hasattr(sel, "_bar")
+
+
+def g_pool_of(n):
+    return np.arange(n) % 2
+

@@ -197,8 +197,12 @@ def test_n_candidates_scores_only_top_entropy_rows():
                              random_state=np.random.RandomState(0))
     p = sel.query_model_.predict_proba(X_pool)[:, 1]
     top = np.argsort(-EntropyQuerySelector._uncertainty(p))[:7]
-    assert set(np.flatnonzero(np.isfinite(scores))) == set(top)
+    assert set(np.flatnonzero(scores >= 0)) == set(top)
     assert np.all((scores[top] >= 0) & (scores[top] <= 1))
+    others = np.setdiff1d(np.arange(40), top)  # ranked below the scored rows, by entropy
+    order = others[np.argsort(-scores[others], kind="stable")]
+    entropy = EntropyQuerySelector._uncertainty(p)
+    assert np.all(np.diff(entropy[order]) <= 1e-12)
     picks = sel.select(X_pool, 5, sensitive_features=g_pool)
     assert set(picks) <= set(top)
 
@@ -268,3 +272,17 @@ def test_check_size_too_large_for_d0_raises():
     X, y, g = make_data(10, seed=18)
     with pytest.raises(ValueError, match="check_size=9 cannot split D0"):
         FairActiveLearningQuerySelector(check_size=9).fit(X, y, sensitive_features=g)
+
+
+def test_fal_scores_many_candidates_in_blocks_with_the_same_result(capsys):
+    rng = np.random.RandomState(1)
+    X, y, g = rng.normal(size=(80, 3)), rng.randint(0, 2, 80), rng.randint(0, 2, 80)
+    sel = FairActiveLearningQuerySelector(n_candidates=None, alpha=0.0, verbose=True,
+                                          random_state=0).fit(X, y, sensitive_features=g)
+    Z, g_pool = rng.normal(size=(50, 3)), np.arange(50) % 2
+    p = sel.query_model_.predict_proba(Z)[:, 1]
+    state = sel._initial_state()
+    whole = sel._expected_disparity(state, Z, p, g_pool)
+    blocks = sel._expected_disparity_blocks(state, Z, p, g_pool, block=16)
+    np.testing.assert_allclose(blocks, whole, atol=1e-12)
+    assert "FAL: scoring candidates" in capsys.readouterr().err
