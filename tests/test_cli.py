@@ -348,7 +348,9 @@ def test_ctrl_c_in_fit_exits_130_keeps_a_checkpoint_and_rerun_resumes(files, tmp
     assert "Warning" not in err and b"Fitted" not in out
     assert not model.exists() and ckpt.is_file()
     stopped = int(last.split("iteration ")[1].split(" ")[0])
-    assert stopped >= 3
+    # the bar is drawn last in an iteration; a SIGINT landing inside that draw
+    # still rolls back the whole iteration, hence 2 and not 3
+    assert stopped >= 2
     # the same command resumes (here with a reachable n_iter: n_iter may change on resume)
     rerun = subprocess.run([*argv, "--param", f"n_iter={stopped + 2}"], capture_output=True,
                            text=True, env=_env())

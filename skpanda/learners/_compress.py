@@ -66,7 +66,6 @@ def compress_pool(X_unlabeled, codes, n_per_group, *, n_steps=3, random_state=No
     Examples
     --------
     >>> import numpy as np
-from scipy import sparse
     >>> X = np.r_[np.zeros((5, 2)), np.ones((5, 2))]
     >>> assign, centers, inertia = compress_pool(X, np.r_[[0] * 5, [1] * 5], 2, random_state=0)
     >>> centers.shape[0] <= 4, float(inertia)

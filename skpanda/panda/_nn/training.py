@@ -161,9 +161,9 @@ def _default_hooks(source, config, *, init, budget, rho, learner, constraint_fn,
     hooks = [evaluation]
     if config.keep_best:
         hooks.append(KeepBestPolicy(rho, evaluation))
-    hooks.append(Progress(verbose))
     if checkpoint_path is not None:
         hooks.append(Checkpoint(checkpoint_path, config.checkpoint_every, extra))
+    hooks.append(Progress(verbose))  # last: the bar counts an iteration once it is whole
     return hooks
 
 
