@@ -116,18 +116,37 @@ class Collective:
             return
         gathered = [None] * self.world
         dist.all_gather_object(gathered, fingerprints, group=self.group)
-        differ = {}
-        for rank, other in enumerate(gathered[1:], start=1):
-            for name in gathered[0]:
-                if other.get(name) != gathered[0][name]:
-                    differ.setdefault(name, []).append(rank)
-        if differ:
-            what = "; ".join(f"{name} (ranks {ranks} differ from rank 0)"
-                             for name, ranks in differ.items())
-            raise ValueError(
-                f"distributed meta-training needs the same inputs on every rank, but these "
-                f"differ: {what}. Give every process the same D0, parameters and seed (and "
-                "the same torch thread count, so the pretrained encoder agrees).")
+        raise_if_differ(gathered)
+
+
+def raise_if_differ(gathered):
+    """Raise ``ValueError`` naming each input whose hash differs from rank 0's.
+
+    Parameters
+    ----------
+    gathered : list of dict
+        Each rank's ``{input: hash}``, in rank order.
+
+    Examples
+    --------
+    >>> raise_if_differ([{"labels": "ab"}, {"labels": "ab"}])
+    >>> raise_if_differ([{"labels": "ab"}, {"labels": "cd"}])
+    Traceback (most recent call last):
+    ...
+    ValueError: distributed meta-training needs the same inputs on every rank, but these differ: labels (ranks [1] differ from rank 0). ...
+    """
+    differ = {}
+    for rank, other in enumerate(gathered[1:], start=1):
+        for name in gathered[0]:
+            if other.get(name) != gathered[0][name]:
+                differ.setdefault(name, []).append(rank)
+    if differ:
+        what = "; ".join(f"{name} (ranks {ranks} differ from rank 0)"
+                         for name, ranks in differ.items())
+        raise ValueError(
+            f"distributed meta-training needs the same inputs on every rank, but these "
+            f"differ: {what}. Give every process the same D0, parameters and seed (and "
+            "the same torch thread count, so the pretrained encoder agrees).")
 
 
 def fingerprint(value):
