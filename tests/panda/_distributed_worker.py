@@ -24,7 +24,7 @@ RECIPES = {
     "paper": MetaTrainConfig.paper(n_iter=6, eval_every=2, n_eval_tasks=3, n_samples=2,
                                    checkpoint_every=2),
     "constrained": MetaTrainConfig.constrained(n_iter=6, eval_every=3, n_eval_tasks=2,
-                                               n_samples=2, keep_best=True),
+                                               n_samples=2),  # last iterate kept
 }
 
 
