@@ -88,6 +88,9 @@ def fit_distributed(df, args, collective, device):
     selector.set_params(**dict(args.param))
     pipe = make_selection_pipeline(make_preprocessor(df[features]), selector)
     n_tasks = collective.world if args.n_tasks is None else args.n_tasks
+    if n_tasks < collective.world:  # before pretraining, not after
+        raise ValueError(f"--n-tasks {n_tasks} is smaller than the {collective.world} "
+                         f"processes; pass --n-tasks {collective.world} or more.")
     with meta_training_group(collective, n_tasks=n_tasks), warnings.catch_warnings():
         if not collective.is_main:
             warnings.simplefilter("ignore")  # other ranks stay silent
