@@ -159,8 +159,8 @@ def test_only_rank_0_checkpoints_and_shows_progress(tmp_path):
     kw = dict(init=torch.zeros(3), budget=5, rho=0.1, learner=LEARNER, constraint_fn=DP,
               n_groups=2, verbose=True, checkpoint_path=tmp_path / "c.pt", extra=None)
     Z = torch.randn(100, 2)
-    source = TaskSource((Z, Z, torch.tensor([0, 1] * 50).float(), torch.tensor([0] * 50 + [1] * 50)),
-                        pool_size=50, budget=5, holdout=0.0, seed=0)
+    y, g = torch.tensor([0, 1] * 50).float(), torch.tensor([0] * 50 + [1] * 50)
+    source = TaskSource((Z, Z, y, g), pool_size=50, budget=5, holdout=0.0, seed=0)
     main = training._default_hooks(source, _config(), collective=FakeRank(0, 2), **kw)
     other = training._default_hooks(source, _config(), collective=FakeRank(1, 2), **kw)
     assert any(isinstance(h, training.Checkpoint) for h in main)
