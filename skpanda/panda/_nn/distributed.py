@@ -97,11 +97,12 @@ class Collective:
                          [torch.tensor([float(p.grad is not None) for p in params],
                                        dtype=ref.dtype, device=ref.device)])
         dist.all_reduce(flat, group=self.group)
+        present = flat[-len(params):].tolist()  # one device-to-host copy
         offset = 0
-        for i, p in enumerate(params):
+        for p, has_grad in zip(params, present):
             chunk = flat[offset:offset + p.numel()].view_as(p)
             offset += p.numel()
-            p.grad = chunk.clone() if flat[-len(params) + i] > 0 else None
+            p.grad = chunk.clone() if has_grad > 0 else None
 
     def check_same(self, fingerprints):
         """Raise ``ValueError`` on every rank unless all ranks hold the same inputs.

@@ -224,7 +224,7 @@ def check_inputs_agree(collective, policy, data, init, resume, **problem):
         return
     Z, y, groups = data
     learner = problem.pop("learner")
-    settings = {k: v for k, v in vars(learner).items()
+    settings = {k: v for k, v in getattr(learner, "__dict__", {}).items()
                 if isinstance(v, (bool, int, float, str, type(None)))}
     collective.check_same({
         "D0 features Z": fingerprint(Z), "D0 labels y": fingerprint(y),
