@@ -46,7 +46,7 @@ def main(out, n_tasks, recipe, mismatch=False):
             policy = SelectionPolicy(Z.shape[1] + 1, d_model=8, n_heads=2, n_inducing=4)
         try:
             history, n_done, _ = meta_train(
-                policy, Z, y, g, init=torch.zeros(Z.shape[1] + 1), budget=15, rho=0.05,
+                policy, Z, y, g, init=torch.zeros(Z.shape[1] + 1), budget=15, rho=0.12,
                 constraint_fn=get_torch_constraint("demographic_parity"), pool_size=150,
                 learner=LogisticLearner(n_steps=4, l2=1.0), seed=7, verbose=True,
                 config=RECIPES[recipe].replace(n_tasks=n_tasks),

@@ -1,13 +1,19 @@
 """Meta-training with several tasks per iteration, spread over torch.distributed ranks.
 
-Tolerance of "W processes equal one process with the same ``n_tasks``": the
-history's floats agree within ``HISTORY_ATOL = 1e-5`` (observed: 1.2e-7) and
-its counts and flags exactly; the policy's logits on D0 within
-``LOGITS_ATOL = 1e-3`` (observed: 9e-5) and its top-B rows exactly. The
-parameters themselves are not compared: a coordinate whose gradient is zero in
-exact arithmetic (the bias of an attention key, invariant under the softmax)
-gets rounding noise whose sign differs with the summation order, and Adam
-turns any sign into a step of the learning rate.
+Tolerance of "W processes equal one process with the same ``n_tasks``"
+(:func:`test_two_processes_equal_one_with_the_same_n_tasks`, 2 gloo processes):
+
+- the history's floats within ``HISTORY_ATOL = 1e-5`` (observed: 0 to 1.2e-7),
+  its counts and flags (proximal steps, constraint held) exactly;
+- the policy's logits on D0 *up to an additive constant* within
+  ``LOGITS_ATOL = 1e-5`` (observed: 6e-8), hence the same top-B rows.
+
+Not the raw logits nor the parameters: the selection (softmax, Gumbel-top-B) is
+invariant under a shift of the logits, so the gradient of the output bias (and
+of an attention key's bias) is zero in exact arithmetic; in floating point it
+is rounding noise whose sign follows the summation order, and Adam turns any
+sign into a step of the learning rate (observed: 1.6e-3 on the output bias
+after 6 iterations, the whole difference between the raw logits).
 """
 
 import os
@@ -38,7 +44,7 @@ from skpanda.panda._nn.steps import ProximalStep, forward_step
 from skpanda.panda._nn.tasks import make_task, reshuffle
 from skpanda.panda._nn.training import TaskSource, meta_train
 
-HISTORY_ATOL, LOGITS_ATOL = 1e-5, 1e-3
+HISTORY_ATOL, LOGITS_ATOL = 1e-5, 1e-5
 DP = get_torch_constraint("demographic_parity")
 LEARNER = LogisticLearner(n_steps=4, l2=1.0)
 WORKER = Path(__file__).with_name("_distributed_worker.py")
@@ -234,6 +240,8 @@ def test_two_processes_equal_one_with_the_same_n_tasks(tmp_path, recipe, n_tasks
     two = _worker(tmp_path / "two", n_tasks, recipe, nproc=2)
     assert one.returncode == 0 and two.returncode == 0, one.stderr + two.stderr
     ref = torch.load(tmp_path / "one" / "rank0.pt")
+    h = ref["history"]  # the run takes both outcomes of a decision made on all-reduced values
+    assert len(set(h["prox_steps"])) > 1 or len(set(h["constraint_held"])) > 1
     for rank in (0, 1):
         got = torch.load(tmp_path / "two" / f"rank{rank}.pt")
         assert got["world"] == 2 and got["n_done"] == ref["n_done"] == 6
@@ -243,7 +251,8 @@ def test_two_processes_equal_one_with_the_same_n_tasks(tmp_path, recipe, n_tasks
             else:
                 np.testing.assert_allclose(got["history"][key], values, atol=HISTORY_ATOL,
                                            rtol=0, err_msg=key)
-        torch.testing.assert_close(got["logits"], ref["logits"], atol=LOGITS_ATOL, rtol=0)
+        torch.testing.assert_close(got["logits"] - got["logits"].mean(),
+                                   ref["logits"] - ref["logits"].mean(), atol=LOGITS_ATOL, rtol=0)
         assert set(got["logits"].topk(15).indices.tolist()) == \
             set(ref["logits"].topk(15).indices.tolist())
     # rank 0 alone wrote a checkpoint and drew a progress bar
