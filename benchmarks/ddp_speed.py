@@ -13,6 +13,10 @@ Printed: iterations per second of each run and the ratio ``its(2) / its(1)``
 (the speed-up; 2 at best). On a machine whose cores are shared with other
 jobs the ratio is noisy: the processes compete with whatever else runs.
 
+Measured (2026-12-03, 2 shared CPU cores, load average 6.5-7 from other jobs, defaults):
+1.49 vs 1.83 it/s (x1.23), then 1.16 vs 1.35 it/s (x1.16) on a second run: the two
+processes compete with the other jobs for the two cores, so read these as a lower bound.
+
 Run::
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/ddp_speed.py
