@@ -65,14 +65,32 @@ class PeriodicEvaluation(Hook):
     Appends ``eval_iteration``, ``eval_f1`` and ``eval_disparity`` to the
     history and leaves ``run.last_eval = (f1, disparity)`` (None between
     evaluations) for :class:`KeepBestPolicy`.
+
+    Over several processes (``collective``) the ranks share the tasks when the
+    selection is a deterministic top-B and the means are all-reduced, so every
+    rank keeps the same best policy. A sampled selection seeds its Gumbel
+    draws by the task's position in the list, so then every rank evaluates
+    every task and the ranks' means are averaged.
     """
 
-    def __init__(self, tasks, every, **evaluate_kw):
+    def __init__(self, tasks, every, collective=None, **evaluate_kw):
         self.tasks, self.every, self.kw = tasks, every, evaluate_kw
+        self.collective = collective
 
     def evaluate(self, policy):
-        """Mean (F1, disparity) of ``policy`` on the evaluation tasks."""
-        return evaluate_policy(policy, self.tasks, **self.kw)
+        """Mean (F1, disparity) of ``policy`` on the evaluation tasks (equal on every rank)."""
+        group = self.collective
+        if group is None or not group.distributed:
+            return evaluate_policy(policy, self.tasks, **self.kw)
+        device = self.kw["init"].device
+        if self.kw.get("sample"):
+            f1, disp = evaluate_policy(policy, self.tasks, **self.kw)
+            f1, disp = group.sum_floats([f1, disp], device=device)
+            return f1 / group.world, disp / group.world
+        mine = [self.tasks[j] for j in group.shard(len(self.tasks))]
+        f1, disp = evaluate_policy(policy, mine, **self.kw) if mine else (0.0, 0.0)
+        f1, disp = group.sum_floats([f1 * len(mine), disp * len(mine)], device=device)
+        return f1 / len(self.tasks), disp / len(self.tasks)
 
     def on_iteration(self, run):
         run.last_eval = None

@@ -12,8 +12,11 @@ field here. The presets are the recipes the estimator uses:
   the unlabeled pool (untuned: the constrained recipe).
 """
 
+import contextlib
 import dataclasses
 import inspect
+import numbers
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
@@ -66,6 +69,14 @@ class MetaTrainConfig:
         Select (and evaluate) by a Gumbel-top-B sample instead of top-B.
     checkpoint_every : int, default=50
         Iterations between checkpoints (when a checkpoint path is given).
+    n_tasks : int, default=1
+        Simulated tasks per iteration: the forward-step loss and the proximal
+        objective are averaged over them (an unbiased estimate of the
+        expectation over tasks in Algorithm 1, lines 3-5). Task ``j`` of
+        iteration ``k`` is drawn from the seed ``(seed, k)`` for ``j = 0``,
+        ``(seed, k, j)`` otherwise, whatever the number of processes, so 1 is
+        exactly the single-task loop, and the tasks can be spread over
+        processes (:mod:`~skpanda.panda._nn.distributed`).
 
     Examples
     --------
@@ -92,6 +103,15 @@ class MetaTrainConfig:
     policy_inputs: str = "representation"
     sample: bool = False
     checkpoint_every: int = 50
+    n_tasks: int = 1
+
+    def __post_init__(self):
+        if isinstance(self.n_tasks, bool) or not isinstance(self.n_tasks, numbers.Integral):
+            raise TypeError(f"n_tasks must be an int (tasks per iteration), got "
+                            f"{type(self.n_tasks).__name__} {self.n_tasks!r}.")
+        if self.n_tasks < 1:
+            raise ValueError(f"n_tasks={self.n_tasks} must be at least 1 (simulated tasks "
+                             "averaged per meta-training iteration).")
 
     @classmethod
     def paper(cls, **changes):
@@ -125,6 +145,32 @@ class MetaTrainConfig:
     def prox_lr(self):
         """The proximal step's base learning rate."""
         return self.prox_learning_rate or self.learning_rate
+
+
+_RECIPE_CHANGES = ContextVar("skpanda_recipe_changes", default={})
+
+
+@contextlib.contextmanager
+def recipe_changes(**changes):
+    """Within this block, :func:`recipe_for` applies ``changes`` to every preset.
+
+    The way to set a field the estimator does not expose (``n_tasks`` of a
+    distributed run, :func:`~skpanda.panda._nn.distributed.meta_training_group`);
+    changes passed to :func:`recipe_for` itself win.
+
+    Examples
+    --------
+    >>> with recipe_changes(n_tasks=4):
+    ...     recipe_for("logistic", 0.0).n_tasks
+    4
+    >>> recipe_for("logistic", 0.0).n_tasks
+    1
+    """
+    token = _RECIPE_CHANGES.set({**_RECIPE_CHANGES.get(), **changes})
+    try:
+        yield
+    finally:
+        _RECIPE_CHANGES.reset(token)
 
 
 def _accepts(method, name):
@@ -170,6 +216,7 @@ def recipe_for(kind, penalty, **changes):
     >>> recipe_for("parity", 30.0).policy_inputs, recipe_for("logistic", 0.0).policy_inputs
     ('score', 'representation')
     """
+    changes = {**_RECIPE_CHANGES.get(), **changes}
     if kind == "sgd" or not penalty:
         return MetaTrainConfig.paper(**changes)
     if kind == "pool":

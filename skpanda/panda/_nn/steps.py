@@ -9,14 +9,26 @@
   disparity otherwise (§3.2, approximate projection). It stops as soon as the
   constraint holds, so it never pushes further than needed.
   :class:`ProximalStep` owns its optimizer and adaptive learning rate.
+
+Both steps take one task or this process's share of the iteration's
+``n_tasks`` tasks (``config.n_tasks``): the loss and the disparity term are
+averaged over all ``n_tasks`` tasks, their gradients summed over processes by a
+:class:`~skpanda.panda._nn.distributed.Collective` before the optimizer step,
+and the stop test uses the violations of every task, so all processes take
+the same step.
 """
 
 import torch
 import torch.nn.functional as F
 
 from .activelearn import activelearn_sim
+from .distributed import Collective
 from .evaluation import hard_metrics
 from .learners import predict_logits
+from .tasks import Task
+
+
+_LOCAL = Collective(single=True)
 
 
 def outer_loss(theta, task, f1_weight=0.0, sharpness=4.0):
@@ -43,54 +55,104 @@ def soft_disparity(theta, task, constraint_fn, n_groups, sharpness=4.0):
     return torch.stack([constraint_fn(ps, task.g_V, task.y_V, n_groups=n_groups) for ps in p])
 
 
+def _as_lists(task, seed):
+    """``(tasks, seeds, single)``: one task and seed, or this process's lists of them."""
+    if isinstance(task, Task):
+        return [task], [seed], True
+    tasks, seeds = list(task), list(seed)
+    if len(tasks) != len(seeds):
+        raise ValueError(f"got {len(tasks)} tasks but {len(seeds)} seeds; pass one seed "
+                         "per task.")
+    return tasks, seeds, False
+
+
 def forward_step(policy, optimizer, task, *, budget, init, learner, n_samples, seed,
-                 f1_weight=0.0, sharpness=4.0, noise=1.0):
+                 f1_weight=0.0, sharpness=4.0, noise=1.0, n_tasks=1, collective=None):
     """Algorithm 1, line 4: ``theta_hat = theta - eta grad E_V l(y, h_L^pi)`` (Adam).
 
-    Returns the detached simulated classifiers ``theta`` (S, d+1) and the loss.
+    The expectation is over the iteration's ``n_tasks`` tasks (and the
+    Gumbel samples): ``l = (1/n_tasks) sum_j l_j``. ``task`` and ``seed`` are
+    one task and its noise seed, or the lists of this process's tasks; each
+    task's loss is back-propagated at once (one graph alive at a time), the
+    gradients are summed over ``collective`` (a
+    :class:`~skpanda.panda._nn.distributed.Collective`; ``None``: this
+    process alone), clipped to norm 1 and applied.
+
+    Returns
+    -------
+    theta : Tensor of shape (S, d+1), or a list of them
+        The detached simulated classifiers (a list when ``task`` is a list).
+    loss : float
+        Mean loss over all ``n_tasks`` tasks (every process gets the same).
     """
+    tasks, seeds, single = _as_lists(task, seed)
     optimizer.zero_grad(set_to_none=True)
-    theta = activelearn_sim(policy, task, budget=budget, init=init, learner=learner,
-                            n_samples=n_samples, seed=seed, noise=noise)
-    loss = outer_loss(theta, task, f1_weight, sharpness)
-    loss.backward()
+    thetas, loss_sum = [], 0.0
+    for one, one_seed in zip(tasks, seeds):
+        theta = activelearn_sim(policy, one, budget=budget, init=init, learner=learner,
+                                n_samples=n_samples, seed=one_seed, noise=noise)
+        loss = outer_loss(theta, one, f1_weight, sharpness)
+        (loss if n_tasks == 1 else loss / n_tasks).backward()
+        thetas.append(theta.detach())
+        loss_sum += float(loss.detach())
+    if collective is not None and collective.distributed:
+        collective.sum_grads(policy.parameters())
+        (loss_sum,) = collective.sum_floats([loss_sum], device=init.device)
     torch.nn.utils.clip_grad_norm_(policy.parameters(), 1.0)
     optimizer.step()
-    return theta.detach(), float(loss.detach())
+    return (thetas[0] if single else thetas), loss_sum / n_tasks
 
 
 def proximal_step(policy, optimizer, task, *, rho, eta, n_steps, constraint_fn, n_groups,
-                  budget, init, learner, n_samples, seed, sharpness=4.0, noise=1.0):
+                  budget, init, learner, n_samples, seed, sharpness=4.0, noise=1.0,
+                  n_tasks=1, collective=None):
     """Algorithm 1, line 5: approximately ``argmin eta chi(theta) + 1/2 ||theta - theta_hat||^2``.
 
     ``theta_hat`` is the policy as the forward step left it. Each step re-runs
     ACTIVELEARNSIM with the same noise; ``chi~`` is the soft disparity of the
-    samples whose hard validation disparity is at least ``rho`` (0 otherwise).
+    samples whose hard validation disparity is at least ``rho`` (0 otherwise),
+    averaged over the iteration's ``n_tasks`` tasks:
+    ``chi~ = (1/n_tasks) sum_j mean_s 1[chi_js >= rho] chi~_js``. ``task`` and
+    ``seed`` are one task and its seed or this process's lists of them; the
+    steps stop when no sample of any task (on any process of ``collective``)
+    violates ``rho``. The pull term is added once (by rank 0) and the
+    gradients summed over ``collective`` before each Adam step.
 
     Returns
     -------
     n_taken : int
         Gradient steps taken (0 when the constraint already held).
     disparity : float
-        Mean hard validation disparity after the step.
+        Mean hard validation disparity after the step, over all tasks.
     """
+    tasks, seeds, _ = _as_lists(task, seed)
+    collective = _LOCAL if collective is None else collective
     anchor = [p.detach().clone() for p in policy.parameters()]
     for step in range(n_steps + 1):
         with torch.set_grad_enabled(step < n_steps):
-            theta = activelearn_sim(policy, task, budget=budget, init=init, learner=learner,
-                                    n_samples=n_samples, seed=seed, noise=noise)
-            _, disp = hard_metrics(theta.detach(), task, constraint_fn, n_groups)
-            violated = disp >= rho
-            if step == n_steps or not bool(violated.any()):
-                return step, float(disp.mean())
-            chi = (soft_disparity(theta, task, constraint_fn, n_groups, sharpness)
-                   * violated).mean()
-            pull = sum(((p - a) ** 2).sum() for p, a in zip(policy.parameters(), anchor))
-            objective = eta * chi + 0.5 * pull
+            thetas = [activelearn_sim(policy, one, budget=budget, init=init, learner=learner,
+                                      n_samples=n_samples, seed=one_seed, noise=noise)
+                      for one, one_seed in zip(tasks, seeds)]
+            disps = [hard_metrics(theta.detach(), one, constraint_fn, n_groups)[1]
+                     for theta, one in zip(thetas, tasks)]
+            violated = [disp >= rho for disp in disps]
+            n_violated, disp_sum = collective.sum_floats(
+                [sum(int(v.sum()) for v in violated), sum(float(d.mean()) for d in disps)],
+                device=init.device)
+            if step == n_steps or not n_violated:
+                return step, disp_sum / n_tasks
+            chis = [(soft_disparity(theta, one, constraint_fn, n_groups, sharpness) * v).mean()
+                    for theta, one, v in zip(thetas, tasks, violated)]
+            chi = chis[0] if n_tasks == 1 else sum(chis) / n_tasks
+            objective = eta * chi
+            if collective.is_main:
+                pull = sum(((p - a) ** 2).sum() for p, a in zip(policy.parameters(), anchor))
+                objective = eta * chi + 0.5 * pull
         optimizer.zero_grad(set_to_none=True)
         objective.backward()
+        collective.sum_grads(policy.parameters())
         optimizer.step()
-    return n_steps, float(disp.mean())  # pragma: no cover - loop always returns
+    return n_steps, disp_sum / n_tasks  # pragma: no cover - loop always returns
 
 
 class ProximalStep:

@@ -9,6 +9,12 @@ Each iteration ``k`` (:func:`meta_iteration`):
   :class:`~skpanda.panda._nn.steps.ProximalStep`, which owns its adaptive rate),
   aiming at ``config.rho_target * rho``.
 
+With ``config.n_tasks > 1`` an iteration draws that many tasks and both steps
+average over them; under :func:`~skpanda.panda._nn.distributed.meta_training_group`
+(``python -m skpanda.panda.distributed`` under torchrun) the tasks are spread
+over processes, each rank keeping identical parameters, and only rank 0 writes
+checkpoints and progress.
+
 :func:`meta_train` loops, records a history and stops cleanly on
 ``KeyboardInterrupt``; checkpointing, the progress bar, held-out evaluation
 and best-policy keeping are hooks (:mod:`~skpanda.panda._nn.callbacks`). The
@@ -24,6 +30,7 @@ import torch
 from .callbacks import Checkpoint, KeepBestPolicy, PeriodicEvaluation, Progress
 from .checkpoint import load_checkpoint  # noqa: F401  (re-exported for resuming)
 from .config import MetaTrainConfig
+from .distributed import current_collective, fingerprint
 from .evaluation import hard_metrics, holdout_plan
 from .learners import LogisticLearner
 from .policy import policy_inputs
@@ -52,10 +59,14 @@ class MetaTrainRun:
         First iteration of this call, iterations finished, iterations asked.
     last_eval : tuple or None
         ``(f1, disparity)`` of an evaluation at the current iteration.
+    collective : Collective
+        The processes the iteration's tasks are spread over
+        (:mod:`~skpanda.panda._nn.distributed`).
     """
 
-    def __init__(self, policy, config, learner, hooks):
+    def __init__(self, policy, config, learner, hooks, collective=None):
         self.policy, self.config, self.learner, self.hooks = policy, config, learner, hooks
+        self.collective = current_collective() if collective is None else collective
         self.forward_optimizer = torch.optim.Adam(policy.parameters(), lr=config.learning_rate)
         self.proximal = ProximalStep(policy, config.prox_lr, config.prox_adapt)
         self.history = {key: [] for key in HISTORY_KEYS}
@@ -67,10 +78,13 @@ class MetaTrainRun:
         return {k: v.detach().clone() for k, v in self.policy.state_dict().items()}
 
     def state_dict(self):
-        """Checkpoint entries: iteration, policy, optimizers, history, proximal rate."""
-        return {"iteration": self.n_done, "policy": self.snapshot(),
-                "forward_optimizer": self.forward_optimizer.state_dict(),
-                **self.proximal.state_dict(), "history": self.history}
+        """Checkpoint entries: iteration, policy, optimizers, history, proximal rate, tasks."""
+        state = {"iteration": self.n_done, "policy": self.snapshot(),
+                 "forward_optimizer": self.forward_optimizer.state_dict(),
+                 **self.proximal.state_dict(), "history": self.history}
+        if self.config.n_tasks != 1:  # checkpoints of the single-task loop stay as they were
+            state["n_tasks"] = self.config.n_tasks
+        return state
 
     def save_point(self):
         """A copy of everything an iteration and its hooks change (see :meth:`restore`).
@@ -99,6 +113,11 @@ class MetaTrainRun:
 
     def load_state_dict(self, resume):
         """Continue from a checkpoint written by :class:`~.callbacks.Checkpoint`."""
+        if int(resume.get("n_tasks", 1)) != self.config.n_tasks:
+            raise ValueError(
+                f"the checkpoint was written with n_tasks={int(resume.get('n_tasks', 1))} "
+                f"tasks per iteration, this run has n_tasks={self.config.n_tasks}; resume "
+                "with the same n_tasks or start without the checkpoint.")
         self.policy.load_state_dict(resume["policy"])
         self.forward_optimizer.load_state_dict(resume["forward_optimizer"])
         self.proximal.load_state_dict(resume)
@@ -129,6 +148,20 @@ class TaskSource:
         idx_L, idx_V = reshuffle(self.y[rows], self.g[rows], size, rng)
         return make_task(self.data, rows[idx_L], rows[idx_V])
 
+    def iteration_tasks(self, k, indices):
+        """Tasks ``indices`` of iteration ``k`` and their noise seeds: two lists.
+
+        Task ``j`` comes from ``RandomState((seed, k))`` when ``j = 0`` (the
+        single-task loop), ``RandomState((seed, k, j))`` otherwise: it does
+        not depend on how many processes share the iteration.
+        """
+        tasks, seeds = [], []
+        for j in indices:
+            rng = np.random.RandomState([self.seed, k] if j == 0 else [self.seed, k, j])
+            tasks.append(self.draw(self.rows_train, self.plan.train_pool, rng))
+            seeds.append(rng.randint(2**31 - 1))
+        return tasks, seeds
+
     def eval_tasks(self, n_tasks):
         """The fixed evaluation tasks (seeded by ``(seed, 7, j)``)."""
         return [self.draw(self.rows_eval, self.plan.eval_pool,
@@ -136,35 +169,79 @@ class TaskSource:
 
 
 def meta_iteration(run, source, k, *, init, budget, rho, constraint_fn, n_groups):
-    """One iteration of Algorithm 1 (lines 3-5); returns its history record."""
-    cfg = run.config
-    rng = np.random.RandomState([source.seed, k])
-    task = source.draw(source.rows_train, source.plan.train_pool, rng)
+    """One iteration of Algorithm 1 (lines 3-5); returns its history record.
+
+    This process simulates its share of the ``config.n_tasks`` tasks
+    (:meth:`Collective.shard <.distributed.Collective.shard>`); the loss,
+    F1 and disparities recorded are means over all of them.
+    """
+    cfg, collective = run.config, run.collective
+    tasks, seeds = source.iteration_tasks(k, collective.shard(cfg.n_tasks))
     sim = dict(budget=budget, init=init, learner=run.learner, n_samples=cfg.n_samples,
-               seed=rng.randint(2**31 - 1), sharpness=cfg.sharpness)
-    theta, loss = forward_step(run.policy, run.forward_optimizer, task,
-                               f1_weight=cfg.f1_weight, **sim)
-    f1, disp = hard_metrics(theta, task, constraint_fn, n_groups)
-    n_prox, disp_after = run.proximal(task, target=rho * cfg.rho_target, eta=cfg.eta,
+               seed=seeds, sharpness=cfg.sharpness, n_tasks=cfg.n_tasks,
+               collective=collective)
+    thetas, loss = forward_step(run.policy, run.forward_optimizer, tasks,
+                                f1_weight=cfg.f1_weight, **sim)
+    metrics = [hard_metrics(theta, task, constraint_fn, n_groups)
+               for theta, task in zip(thetas, tasks)]
+    f1, disp = collective.sum_floats([sum(float(f.mean()) for f, _ in metrics),
+                                      sum(float(d.mean()) for _, d in metrics)],
+                                     device=init.device)
+    n_prox, disp_after = run.proximal(tasks, target=rho * cfg.rho_target, eta=cfg.eta,
                                       n_steps=cfg.n_prox_steps, constraint_fn=constraint_fn,
                                       n_groups=n_groups, **sim)
-    return (loss, float(f1.mean()), float(disp.mean()), n_prox, disp_after,
+    return (loss, f1 / cfg.n_tasks, disp / cfg.n_tasks, n_prox, disp_after,
             bool(disp_after < rho), float(run.policy.tau.detach()))
 
 
 def _default_hooks(source, config, *, init, budget, rho, learner, constraint_fn, n_groups,
-                   verbose, checkpoint_path, extra):
+                   verbose, checkpoint_path, extra, collective):
+    """Evaluation, best-policy keeping, then (rank 0 only) checkpoints and the progress bar."""
     evaluation = PeriodicEvaluation(
         source.eval_tasks(config.n_eval_tasks), config.eval_every,
         budget=source.plan.eval_budget, init=init, learner=learner,
-        constraint_fn=constraint_fn, n_groups=n_groups, sample=config.sample)
+        constraint_fn=constraint_fn, n_groups=n_groups, sample=config.sample,
+        collective=collective)
     hooks = [evaluation]
     if config.keep_best:
         hooks.append(KeepBestPolicy(rho, evaluation))
-    if checkpoint_path is not None:
+    if checkpoint_path is not None and collective.is_main:
         hooks.append(Checkpoint(checkpoint_path, config.checkpoint_every, extra))
-    hooks.append(Progress(verbose))  # last: the bar counts an iteration once it is whole
+    # last: the bar counts an iteration once it is whole
+    hooks.append(Progress(verbose and collective.is_main))
     return hooks
+
+
+def check_inputs_agree(collective, policy, data, init, resume, **problem):
+    """Raise ``ValueError`` before any training unless every rank holds the same inputs.
+
+    Each rank hashes D0 (features, labels, groups), the pretrained head, the
+    initial policy, the checkpoint resumed and the problem's settings
+    (:func:`~.distributed.fingerprint`); the hashes are all-gathered and
+    compared with rank 0's, naming what differs. Nothing happens in one process.
+    """
+    if not collective.distributed:
+        return
+    Z, y, groups = data
+    learner = problem.pop("learner")
+    settings = {k: v for k, v in getattr(learner, "__dict__", {}).items()
+                if isinstance(v, (bool, int, float, str, type(None)))}
+    collective.check_same({
+        "D0 features Z": fingerprint(Z), "D0 labels y": fingerprint(y),
+        "D0 groups": fingerprint(groups), "pretrained head init": fingerprint(init),
+        "initial policy parameters": fingerprint(policy.state_dict()),
+        "resumed checkpoint": fingerprint(None if resume is None else resume.get("policy")),
+        "inner learner": fingerprint((type(learner).__name__, settings)),
+        "settings (config, budget, rho, pool_size, seed)": fingerprint(problem),
+    })
+
+
+def _check_world(collective, config):
+    if config.n_tasks < collective.world:
+        raise ValueError(
+            f"n_tasks={config.n_tasks} is smaller than the {collective.world} processes: "
+            f"some would have no task. Use n_tasks >= {collective.world} (a multiple of it "
+            "balances the work).")
 
 
 def _loop(run, source, problem):
@@ -197,7 +274,7 @@ def _loop(run, source, problem):
 
 def meta_train(policy, Z, y, groups, *, init, budget, rho, constraint_fn, pool_size,
                learner=None, config=None, seed=0, verbose=False, checkpoint_path=None,
-               resume=None, extra=None):
+               resume=None, extra=None, collective=None):
     """Run Algorithm 1 for ``config.n_iter`` iterations on D0 (in place on ``policy``).
 
     Parameters
@@ -228,6 +305,13 @@ def meta_train(policy, Z, y, groups, *, init, budget, rho, constraint_fn, pool_s
         Save a checkpoint every ``config.checkpoint_every`` iterations and at
         the end (``extra`` stored alongside); ``resume`` is a loaded
         checkpoint to continue from.
+    collective : Collective, default=None
+        The processes sharing each iteration's ``config.n_tasks`` tasks
+        (:mod:`~skpanda.panda._nn.distributed`); ``None``: the one of the
+        enclosing :func:`~.distributed.meta_training_group`, else this
+        process alone. Every rank must pass the same data and settings
+        (checked before training; ``ValueError`` naming what differs); only
+        rank 0 writes checkpoints and shows progress.
 
     Returns
     -------
@@ -238,13 +322,18 @@ def meta_train(policy, Z, y, groups, *, init, budget, rho, constraint_fn, pool_s
     """
     config = MetaTrainConfig.paper() if config is None else config
     learner = LogisticLearner() if learner is None else learner
+    collective = current_collective() if collective is None else collective
+    _check_world(collective, config)
+    check_inputs_agree(collective, policy, (Z, y, groups), init, resume, learner=learner,
+                       config=config, budget=budget, rho=rho, pool_size=pool_size, seed=seed)
     n_groups = int(groups.max()) + 1
     source = TaskSource((policy_inputs(Z, init), Z, y.to(Z.dtype), groups), pool_size=pool_size,
                         budget=budget, holdout=config.holdout, seed=seed)
     hooks = _default_hooks(source, config, init=init, budget=budget, rho=rho, learner=learner,
                            constraint_fn=constraint_fn, n_groups=n_groups, verbose=verbose,
-                           checkpoint_path=checkpoint_path, extra=extra)
-    run = MetaTrainRun(policy, config, learner, hooks)
+                           checkpoint_path=checkpoint_path, extra=extra,
+                           collective=collective)
+    run = MetaTrainRun(policy, config, learner, hooks, collective)
     if resume is not None:
         run.load_state_dict(resume)
     for hook in hooks:
