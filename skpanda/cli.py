@@ -17,6 +17,7 @@ import argparse
 import copy
 import contextlib
 import json
+import os
 import re
 import sys
 import time
@@ -32,6 +33,7 @@ from .datasets import make_preprocessor
 from .datasets._preprocess import check_numeric_columns
 from .learners import check_learners, learner_names
 from .panda import PandaQuerySelector
+from .panda.distributed import distributed_meta_training
 from .pipeline import SelectionPipeline, make_selection_pipeline
 from .selectors import get_selector_spec, make_selector
 from .selectors._utils import fit_classifier
@@ -63,6 +65,16 @@ def _learner_list(text):
         raise argparse.ArgumentTypeError(
             f"unknown learner(s) {', '.join(map(repr, bad))}; choose among "
             f"{','.join(learner_names())} (comma-separated, e.g. lr,eg,pool)") from None
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
 
 
 def _key_value(text):
@@ -136,6 +148,9 @@ def build_parser():
     fit.add_argument("--random-state", type=int, default=0)
     fit.add_argument("--param", type=_key_value, action="append", default=[],
                      metavar="KEY=VALUE", help="extra selector parameter (repeatable)")
+    fit.add_argument("--n-tasks", type=_positive_int, default=None, metavar="N",
+                     help="PANDA: simulated tasks per meta-training iteration; under "
+                     "torchrun shared by the processes (default: 1, one per process)")
     fit.add_argument("--out", required=True, help="model folder to write")
     _add_progress(fit)
 
@@ -515,13 +530,41 @@ def cmd_reproduce(args):
     return 0
 
 
+@contextlib.contextmanager
+def _meta_training_processes(args):
+    """torchrun's process group around ``fit`` (``--n-tasks`` or ``WORLD_SIZE`` > 1).
+
+    Yields whether this process writes the model. Other ranks meta-train
+    silently (no progress, no warnings); see :mod:`skpanda.panda.distributed`.
+    """
+    ranks = int(os.environ.get("WORLD_SIZE", "1"))
+    if args.n_tasks is None and ranks <= 1:
+        yield True
+        return
+    if args.method != "panda":
+        raise CLIError(f"--n-tasks and torchrun are for --method panda, not {args.method!r}.")
+    params = dict(args.param)
+    with distributed_meta_training(args.n_tasks, params.get("device", "cpu")) as (main, dev):
+        if "device" in params:
+            args.param = [*args.param, ("device", dev)]
+        if not main:
+            args.progress = False
+        with warnings.catch_warnings():
+            if not main:
+                warnings.simplefilter("ignore")
+            yield main
+
+
 def cmd_fit(args):
     """``skpanda fit``: preprocessor + selector on a labeled CSV, saved to a folder."""
     df = read_csv(args.data, "--data")
     _require_columns(df, [args.target, args.sensitive, *args.drop], f"--data {args.data!r}")
     _check_target(df[args.target], args.target)
     _check_numbers(df.drop(columns=[args.target]), [], f"--data {args.data!r}")
-    pipe, meta, checkpoint = fit_model(df, args)
+    with _meta_training_processes(args) as is_main:
+        pipe, meta, checkpoint = fit_model(df, args)
+    if not is_main:
+        return 0  # under torchrun, rank 0 writes the model
     save_model(pipe, meta, args.out)
     if checkpoint is not None and Path(checkpoint).is_file():
         Path(checkpoint).unlink()  # the model is complete: nothing left to resume

@@ -526,3 +526,13 @@ def test_progress_flag_sets_verbose(files, tmp_path, flag, shown):
     args = build_parser().parse_args(["select", "--model", "m", "--pool", "p", "--budget",
                                       "1", "--out", "o", flag])
     assert args.progress is shown
+
+
+def test_n_tasks_is_for_panda_only_and_positive(files, tmp_path):
+    base = ["fit", "--data", files / "d0.csv", "--target", "income", "--sensitive", "sex",
+            "--drop", "id", "--out", tmp_path / "m"]
+    _assert_one_line(_skpanda(*base, "--method", "random", "--n-tasks", "2"),
+                     "--n-tasks and torchrun are for --method panda")
+    bad = _skpanda(*base, "--n-tasks", "0")
+    assert bad.returncode == 2 and "expected a positive integer, got '0'" in bad.stderr
+    assert not (tmp_path / "m").exists()

@@ -22,12 +22,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
+from skpanda.cli import load_model
 from skpanda.datasets import make_biased_classification
 from skpanda.panda._nn import training
 from skpanda.panda._nn.config import MetaTrainConfig, recipe_changes, recipe_for
@@ -274,7 +274,7 @@ def test_mismatched_data_on_the_ranks_stops_every_rank_before_training(tmp_path)
 
 
 @pytest.mark.slow
-def test_the_torchrun_entry_writes_one_model_from_rank_0(tmp_path):
+def test_skpanda_fit_under_torchrun_writes_one_model_folder_from_rank_0(tmp_path):
     X, y, g = make_biased_classification(300, 4, random_state=0, return_X_y=True)
     df = pd.DataFrame(X, columns=[f"x{i}" for i in range(4)]).assign(y=y, grp=g)
     df.to_csv(tmp_path / "d0.csv", index=False)
@@ -282,12 +282,14 @@ def test_the_torchrun_entry_writes_one_model_from_rank_0(tmp_path):
                                                  n_inducing=4, n_memory=4).items()]
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
     result = _bounded(
-        [str(BIN / "torchrun"), "--standalone", "--nproc_per_node=2", "-m",
-         "skpanda.panda.distributed", "--data", str(tmp_path / "d0.csv"), "--target", "y",
-         "--sensitive", "grp", "--budget", "15", "--out", str(tmp_path / "m.joblib"), *tiny],
-        env)
+        [str(BIN / "torchrun"), "--standalone", "--nproc_per_node=2", "-m", "skpanda", "fit",
+         "--data", str(tmp_path / "d0.csv"), "--target", "y", "--sensitive", "grp",
+         "--budget", "15", "--n-tasks", "2", "--out", str(tmp_path / "model"), *tiny], env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count("wrote") == 1 and "2 process(es), 3 iterations" in result.stdout
-    pipe = joblib.load(tmp_path / "m.joblib")
-    chosen = pipe.select(df[[f"x{i}" for i in range(4)]], 15)
+    assert result.stdout.count("Fitted panda") == 1
+    pipe, meta = load_model(tmp_path / "model")  # the safe folder, no pickle
+    assert pipe.steps[-1][1].n_iter_ == 3 and meta["method"] == "panda"
+    chosen = pipe.select(df[[f"x{i}" for i in range(4)]], 15, sensitive_features=g)
     assert len(set(chosen.tolist())) == 15
+    assert not (tmp_path / "model.ckpt").exists()
+

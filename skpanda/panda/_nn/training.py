@@ -11,7 +11,7 @@ Each iteration ``k`` (:func:`meta_iteration`):
 
 With ``config.n_tasks > 1`` an iteration draws that many tasks and both steps
 average over them; under :func:`~skpanda.panda._nn.distributed.meta_training_group`
-(``python -m skpanda.panda.distributed`` under torchrun) the tasks are spread
+(``skpanda fit --n-tasks N`` under torchrun) the tasks are spread
 over processes, each rank keeping identical parameters, and only rank 0 writes
 checkpoints and progress.
 
