@@ -3,7 +3,7 @@
 Reads the "Per seed: test F1 / Δ_DP" table of a saved run (docs/pool_panda_runs/*.md)
 and prints, for each PANDA variant vs random and vs the tilt under the same learner
 (and at each budget for the Pool learner), the per-seed difference, its mean ± std
-over the seeds both rows have, the number of seeds where it is positive, and the
+over the seeds both rows have, the number of seeds where it is positive, a paired t-test (two-sided p), and the
 seed std of each row on its own (the spread the difference is compared with)::
 
     python benchmarks/pool_panda_paired.py docs/pool_panda_runs/pool_panda_seeds10-14_n5.md
@@ -13,6 +13,7 @@ import re
 import sys
 
 import numpy as np
+from scipy.stats import ttest_rel
 
 
 def read(path):
@@ -37,9 +38,11 @@ def compare(rows, seeds, a, b):
     if not ok.any():
         return
     d, n = x[ok] - y[ok], int(ok.sum())
+    t = ttest_rel(x[ok, 0], y[ok, 0]) if n > 2 else None
+    tp = f"; paired t {t.statistic:+.1f}, p {t.pvalue:.2f}" if t is not None else ""
     per = " ".join(f"{s}:{v:+.3f}" for s, v in zip(np.array(seeds)[ok], d[:, 0]))
     print(f"{a}  −  {b.split(' | ')[1]}: n={n}  ΔF1 {d[:, 0].mean():+.3f} ± {d[:, 0].std():.3f}"
-          f" (>0 on {int((d[:, 0] > 0).sum())}/{n}; {per})  ΔΔ_DP {d[:, 1].mean():+.3f}"
+          f" (>0 on {int((d[:, 0] > 0).sum())}/{n}; {per}{tp})  ΔΔ_DP {d[:, 1].mean():+.3f}"
           f" ± {d[:, 1].std():.3f}  | seed std of F1 on these seeds: {x[ok, 0].std():.3f}"
           f" vs {y[ok, 0].std():.3f}")
 
