@@ -3,10 +3,12 @@
 Reads the "Per seed: test F1 / Δ_DP" table of a saved run (docs/pool_panda_runs/*.md)
 and prints, for each PANDA variant vs random and vs the tilt under the same learner
 (and at each budget for the Pool learner), the per-seed difference, its mean ± std
-over the seeds both rows have, the number of seeds where it is positive, a paired t-test (two-sided p), and the
-seed std of each row on its own (the spread the difference is compared with)::
+over the seeds both rows have, the number of seeds where it is positive, a paired
+t-test (two-sided p), and the seed std of each row on its own (the spread the
+difference is compared with)::
 
-    python benchmarks/pool_panda_paired.py docs/pool_panda_runs/pool_panda_seeds10-14_n5.md
+    python benchmarks/pool_panda_paired.py \
+        docs/pool_panda_runs/pool_panda_seeds10-14_n5_2026-12-03.md
 """
 
 import re
