@@ -6,6 +6,8 @@
         --fit-only panda-pool --seeds 10 --cache /tmp/q3_refit
     OMP_NUM_THREADS=1 PYTHONPATH=$PWD .venv/bin/python benchmarks/pool_panda.py \
         --fit-only panda --seeds 14 --cache /tmp/q3_refit
+    OMP_NUM_THREADS=1 PYTHONPATH=$PWD .venv/bin/python benchmarks/pool_panda.py \
+        --fit-only panda-sgd --seeds 10 --sgd-eta0 0.01 --sgd-epochs 5 --cache /tmp/q3_refit
     OMP_NUM_THREADS=1 PYTHONPATH=$PWD .venv/bin/python benchmarks/pool_panda_refit_check.py
 """
 
@@ -20,7 +22,7 @@ from skpanda.simulation._protocol import load_dataset
 
 def main(old="/tmp/pool_panda_cache", new="/tmp/q3_refit"):
     X, y, g = load_dataset("adult")
-    for variant, seed in (("panda-pool", 10), ("panda", 14)):
+    for variant, seed in (("panda-pool", 10), ("panda", 14), ("panda-sgd", 10)):
         s = split_protocol(X, y, g, random_state=seed)
         sel = {}
         for cache in (old, new):
