@@ -96,41 +96,97 @@ def _newton_direction(X, W, xn, sn, G, lam):
     return -np.linalg.solve(H, G[:, :, None])[:, :, 0]
 
 
-def _lowrank_direction(X, W, xn, sn, G, lam):
-    """Same as :func:`_newton_direction` through the (n+1)-row Gram matrix.
+def _span_system(X, xn, lam):
+    """Gram matrices of each problem's n + 1 rows, without the intercept column.
 
-    With ``n + 1`` training rows and ``d > n + 1`` features the weight block of
-    the Hessian, ``P = I / C + A^T S A`` (``A`` the n + 1 rows without the
-    intercept column), is inverted by Woodbury,
-    ``P^{-1} = C (I - A^T S^{1/2} (I / C + S^{1/2} A A^T S^{1/2})^{-1} S^{1/2} A)``,
-    and the unpenalised intercept by a Schur complement.
+    Returns ``K`` (m, n + 1, n + 1), the feature block ``Xf`` (n, d), ``xf``
+    (m, d) and whether the last column is an unpenalised intercept.
     """
     icpt = lam[-1] == 0.0
-    lam_w = lam[0]
     Xf, xf = (X[:, :-1], xn[:, :-1]) if icpt else (X, xn)
     n = Xf.shape[0]
-    S = expit(X @ W.T)
-    S = np.c_[(S * (1.0 - S)).T, sn]                    # (m, n + 1)
-    r = np.sqrt(S)
-    rb, rn = r[:, :n], r[:, n]
-    M = np.empty((xf.shape[0], n + 1, n + 1))          # I / C + S^1/2 A A^T S^1/2
-    np.multiply(rb[:, :, None] * (Xf @ Xf.T), rb[:, None, :], out=M[:, :n, :n])
-    M[:, :n, n] = M[:, n, :n] = rb * (xf @ Xf.T) * rn[:, None]
-    M[:, n, n] = rn * rn * _rowdot(xf, xf)
-    M[:, np.arange(n + 1), np.arange(n + 1)] += lam_w
-    rhs = [G[:, :-1], S[:, :n] @ Xf + S[:, n:] * xf] if icpt else [G]   # g_u, A^T S 1
-    R = np.stack(rhs, axis=2)                          # (m, d, k)
-    m, d, k = R.shape
-    XR = (Xf @ R.transpose(1, 0, 2).reshape(d, m * k)).reshape(n, m, k).transpose(1, 0, 2)
-    AR = np.concatenate([XR, np.einsum("md,mdk->mk", xf, R)[:, None, :]], axis=1)
-    T = r[:, :, None] * np.linalg.solve(M, r[:, :, None] * AR)       # (m, n + 1, k)
-    TX = (T[:, :n].transpose(0, 2, 1).reshape(m * k, n) @ Xf).reshape(m, k, d)
-    PR = (R - TX.transpose(0, 2, 1) - T[:, n:] * xf[:, :, None]) / lam_w
-    if not icpt:
-        return -PR[:, :, 0]
-    Pg, Pv, v = PR[:, :, 0], PR[:, :, 1], R[:, :, 1]
-    b = (G[:, -1] - _rowdot(v, Pg)) / (S.sum(1) - _rowdot(v, Pv))
-    return -np.c_[Pg - Pv * b[:, None], b]
+    K = np.empty((xf.shape[0], n + 1, n + 1))
+    K[:, :n, :n] = Xf @ Xf.T
+    K[:, :n, n] = K[:, n, :n] = xf @ Xf.T
+    K[:, n, n] = _rowdot(xf, xf)
+    return K, Xf, xf, icpt
+
+
+def _span_gradient(R, Xf, xf, r, icpt):
+    """Full gradient ``[A^T R, sum r]`` (m, p) of problems whose rows are ``[Xf; xf_j]``."""
+    G = R[:, :-1] @ Xf + R[:, -1:] * xf
+    return np.c_[G, r.sum(1)] if icpt else G
+
+
+def _span_newton(X, y, w0, xn, yn, lam, gtol, max_iter):
+    """Exact refits with fewer rows than features: Newton in the span of the rows.
+
+    The weights of each problem stay ``w = A^T a`` (``A`` its n + 1 rows): the
+    optimum and every Newton iterate from such a point lie in that span, so
+    each Newton step is an (n + 2) x (n + 2) solve on the Gram matrix
+    ``K = A A^T`` (the same steps, line search and stopping rule as in the
+    feature space). With ``r = sigmoid(K a + b) - y``, ``s = r'`` and
+    ``lam`` the L2 strength, the step solves
+    ``[(S K + lam I), s; 1^T, 0] [da; db] = -[r + lam a; sum(a)]``.
+    """
+    K, Xf, xf, icpt = _span_system(X, xn, lam)
+    m, n1, lam_w = xn.shape[0], X.shape[0] + 1, lam[0]
+    Y = np.c_[np.broadcast_to(y, (m, n1 - 1)), yn]  # (m, n + 1)
+    a = np.zeros((m, n1))  # start at the current fit, w0 = Xf^T a0
+    a[:, :-1] = np.linalg.lstsq(Xf.T, w0[:-1] if icpt else w0, rcond=None)[0]
+    b = np.full(m, w0[-1] if icpt else 0.0)
+    Ka = np.einsum("mij,mj->mi", K, a)
+    active = np.arange(m)
+    for it in range(max_iter + 1):
+        z = Ka[active] + b[active, None]
+        p = expit(z)
+        r = p - Y[active]
+        R = r + lam_w * a[active]
+        keep = np.abs(_span_gradient(R, Xf, xf[active], r, icpt)).max(1) > gtol
+        active, z, p, r, R = active[keep], z[keep], p[keep], r[keep], R[keep]
+        if active.size == 0 or it == max_iter:
+            break
+        Ks, s = K[active], p * (1.0 - p)
+        M = np.zeros((active.size, n1 + icpt, n1 + icpt))
+        M[:, :n1, :n1] = s[:, :, None] * Ks
+        M[:, np.arange(n1), np.arange(n1)] += lam_w
+        rhs = -R
+        if icpt:
+            M[:, :n1, n1], M[:, n1, :n1] = s, 1.0
+            rhs = np.c_[rhs, -a[active].sum(1)]
+        d = np.linalg.solve(M, rhs[:, :, None])[:, :, 0]
+        da, db = d[:, :n1], (d[:, n1] if icpt else np.zeros(active.size))
+        t = _span_line_search(Ks, Y[active], z, a[active], Ka[active], R, r, da, db, lam_w)
+        a[active] += t[:, None] * da
+        b[active] += t * db
+        Ka[active] = np.einsum("mij,mj->mi", K[active], a[active])
+    W = a[:, :-1] @ Xf + a[:, -1:] * xf
+    return np.c_[W, b] if icpt else W
+
+
+def _span_line_search(K, Y, z, a, Ka, R, r, da, db, lam, max_halvings=40):
+    """Armijo backtracking of :func:`_span_newton` (same rule as :func:`_line_search`)."""
+    Kd = np.einsum("mij,mj->mi", K, da)
+    dz = Kd + db[:, None]
+    slope = _rowdot(R, Kd) + r.sum(1) * db  # gradient . direction, as in the feature space
+    q0, q1, q2 = _rowdot(a, Ka), _rowdot(a, Kd), _rowdot(da, Kd)
+
+    def value(t):
+        zt = z + t[:, None] * dz
+        quad = q0 + 2 * t * q1 + t * t * q2
+        return (np.logaddexp(0.0, zt) - Y * zt).sum(1) + 0.5 * lam * quad
+
+    zero = np.zeros(z.shape[0])
+    f = value(zero)
+    t = np.ones(z.shape[0])
+    todo = np.ones(z.shape[0], dtype=bool)
+    for _ in range(max_halvings):
+        ok = value(t) <= f + 1e-4 * t * slope + 1e-12 * np.abs(f)
+        todo &= ~ok
+        if not todo.any():
+            break
+        t = np.where(todo, 0.5 * t, t)
+    return np.where(todo, 0.0, t)
 
 
 def refit_with_one_row(X, y, w0, xn, yn, *, C, fit_intercept, mode="exact",
@@ -159,8 +215,9 @@ def refit_with_one_row(X, y, w0, xn, yn, *, C, fit_intercept, mode="exact",
         gradient scale). With more rows than features: Sherman-Morrison steps
         with the Hessian at ``w0``, then, for problems still unconverged after
         ``n_chord`` of them, full Newton steps. With fewer rows than features:
-        full Newton steps solved through the (n+1) x (n+1) Gram matrix
-        (Woodbury). Every step is damped by an Armijo backtracking line search.
+        full Newton steps in the span of the n + 1 rows, an (n+2) x (n+2)
+        solve on their Gram matrix (:func:`_span_newton`). Every step is
+        damped by an Armijo backtracking line search.
     tol, max_iter, n_chord : float, int, int
         Convergence controls of ``"exact"``.
     chunk_size : int, default=None
@@ -191,6 +248,8 @@ def refit_with_one_row(X, y, w0, xn, yn, *, C, fit_intercept, mode="exact",
 
 
 def _solve_chunk(X, y, w0, xn, yn, lam, Hinv, mode, gtol, max_iter, n_chord, lowrank):
+    if lowrank and mode == "exact":  # few rows: Newton in the span of the rows
+        return _span_newton(X, y, w0, xn, yn, lam, gtol, max_iter)
     W = np.tile(w0, (xn.shape[0], 1))
     f, G, sn = _value_grad(X, y, W, xn, yn, lam)
     if mode == "approx":
@@ -200,9 +259,7 @@ def _solve_chunk(X, y, w0, xn, yn, lam, Hinv, mode, gtol, max_iter, n_chord, low
         if active.size == 0:
             break
         Wa, xa, ya, Ga = W[active], xn[active], yn[active], G[active]
-        if lowrank:   # few rows: exact Newton through the Gram matrix is cheap
-            D = _lowrank_direction(X, Wa, xa, sn[active], Ga, lam)
-        elif it < n_chord:
+        if it < n_chord:
             D = _chord_direction(Hinv, Ga, xa, sn[active])
         else:
             D = _newton_direction(X, Wa, xa, sn[active], Ga, lam)

@@ -291,23 +291,3 @@ def test_evaluation_variant_of_the_logistic_learner_runs_more_steps_without_unro
     assert LogisticLearner(n_steps=6).for_evaluation() == LogisticLearner(n_steps=10, unroll=0)
     assert SGDLearner().for_evaluation() == SGDLearner()
 
-
-def test_implicit_step_has_the_plain_step_value_and_the_implicit_gradient():
-    from skpanda.panda._nn.learners import _implicit_newton_step, _newton_step
-
-    Z, y = _data(40, 3)
-    X1 = torch.nn.functional.pad(Z, (0, 1), value=1.0)
-    w = torch.rand(2, 40, dtype=torch.float64, generator=torch.Generator().manual_seed(4))
-    w[:, :10] = 0.0  # rows of zero weight: the Hessian is built from the others
-    with torch.no_grad():  # theta at the optimum
-        theta = torch.zeros(2, 4, dtype=torch.float64)
-        for _ in range(20):
-            theta = _newton_step(X1, y, w, theta, 1.0, 1.0)
-    grads = []
-    for step, kw in ((_newton_step, {}), (_implicit_newton_step, {"active": w[0] > 0})):
-        wr = w.clone().requires_grad_(True)
-        out = step(X1, y, wr, theta, 1.0, 1.0, **kw)
-        torch.testing.assert_close(out.detach(), theta)
-        out.sum().backward()
-        grads.append(wr.grad)
-    torch.testing.assert_close(grads[0], grads[1])  # the Hessian's derivative drops out

@@ -24,7 +24,6 @@ estimator. A new downstream learner is one subclass of :class:`InnerLearner`.
 import dataclasses
 import numbers
 from dataclasses import dataclass
-from functools import partial
 from typing import Callable, Optional
 
 import torch
@@ -123,40 +122,11 @@ def _newton_step(X1, y, w, theta, l2, lr, penalty=None):
     return theta - lr * step
 
 
-def _implicit_newton_step(X1, y, w, theta, l2, lr, penalty=None, active=None):
-    """One Newton step from a detached ``theta`` with the Hessian held fixed.
-
-    Same value as :func:`_newton_step`; its derivative in ``w`` is
-    ``-lr H^{-1} d(grad J)/dw``, the implicit-function gradient of the
-    optimum (exact when ``theta`` is the optimum, where ``grad J = 0`` and the
-    Hessian's own derivative drops out). The Hessian is built without a graph
-    from the ``active`` rows (the others have zero weight).
-    """
-    # X1 (N, d+1), y (N,), w (S, N), theta (S, d+1) detached -> (S, d+1)
-    p = torch.sigmoid(theta @ X1.T)  # (S, N)
-    reg = _ridge(theta, l2)
-    grad = (w * (p - y)) @ X1 + reg * theta  # (S, d+1), differentiable in w
-    with torch.no_grad():
-        Xa, pa, wa = (X1, p, w) if active is None else (X1[active], p[:, active], w[:, active])
-        curv = wa * pa * (1.0 - pa)  # (S, N_active)
-        hess = (Xa.T * curv.unsqueeze(1)) @ Xa + torch.diag_embed(reg.expand_as(theta))
-    if penalty is not None:
-        pen_grad, pen_curv = penalty(w, theta)
-        grad, hess = grad + pen_grad, hess + pen_curv.detach()
-    step = torch.linalg.solve(hess, grad.unsqueeze(-1)).squeeze(-1)
-    return theta - lr * step
-
-
-def _unrolled_steps(X1, y, w, theta, learner, penalty, active=None):
-    """The learner's last ``unroll`` Newton steps from a detached ``theta``.
-
-    The first is :func:`_implicit_newton_step`; any further ones are plain
-    differentiable steps (:func:`_newton_step`).
-    """
+def _unrolled_steps(X1, y, w, theta, learner, penalty):
+    """The learner's last ``unroll`` Newton steps from a detached ``theta``, in the graph."""
     unroll = min(max(int(learner.unroll), 0), learner.n_steps)
-    for i in range(unroll):
-        step = _newton_step if i else partial(_implicit_newton_step, active=active)
-        theta = step(X1, y, w, theta, learner.l2, learner.lr, penalty)
+    for _ in range(unroll):
+        theta = _newton_step(X1, y, w, theta, learner.l2, learner.lr, penalty)
     return theta
 
 
@@ -189,9 +159,7 @@ class LogisticLearner(InnerLearner):
     Gradients flow through the last ``unroll`` steps only; when the earlier
     steps have converged, one differentiable Newton step from the (detached)
     optimum gives the implicit-function gradient
-    ``d theta*/d w = -H^{-1} d(grad J)/d w``. That first unrolled step holds
-    the Hessian fixed (built without a graph, from the rows of nonzero
-    weight), so its derivative is exactly this expression.
+    ``d theta*/d w = -H^{-1} d(grad J)/d w``.
 
     Examples
     --------
@@ -225,15 +193,13 @@ class LogisticLearner(InnerLearner):
             if int(active.sum()) < active.shape[0] // 2:
                 w0, X0, y0 = w0[:, active], X1[active], y[active]
                 g0 = None if groups is None else groups[active]
-            else:
-                active = None
             penalty0 = self._penalty(X0, y0, w0, g0)
             for _ in range(self.n_steps - unroll):
                 theta = _newton_step(X0, y0, w0, theta, self.l2, self.lr, penalty0)
         if not unroll:
             return theta
         penalty = self._penalty(X1, y, w, groups)
-        return _unrolled_steps(X1, y, w, theta, self, penalty, active)
+        return _unrolled_steps(X1, y, w, theta, self, penalty)
 
 
 def _squared_gap_terms(X1, groups, y, weight, theta, w, mu, constraint_fn, n_groups):
