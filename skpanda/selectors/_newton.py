@@ -56,22 +56,18 @@ def _penalty(p, C, fit_intercept):
     return lam
 
 
-def _value_grad(X, y, W, xn, yn, lam):
-    """Objective values (m,), gradients (m, p) and new-row curvature (m,)."""
-    Z = X @ W.T                                        # (n, m)
+def _value_grad(X, y, W, xn, yn, lam, Z=None):
+    """Objective values (m,), gradients (m, p) and new-row curvature (m,).
+
+    ``Z = X @ W.T`` (n, m) when already known (the solver carries it along).
+    """
+    Z = X @ W.T if Z is None else Z                    # (n, m)
     zn = np.einsum("mp,mp->m", xn, W)                  # (m,)
     f = (np.logaddexp(0.0, Z).sum(0) - y @ Z + np.logaddexp(0.0, zn) - yn * zn
          + 0.5 * (W * W) @ lam)
     pn = expit(zn)
     G = (expit(Z) - y[:, None]).T @ X + (pn - yn)[:, None] * xn + W * lam
     return f, G, pn * (1.0 - pn)
-
-
-def _values(X, y, W, xn, yn, lam):
-    Z = X @ W.T
-    zn = np.einsum("mp,mp->m", xn, W)
-    return (np.logaddexp(0.0, Z).sum(0) - y @ Z + np.logaddexp(0.0, zn) - yn * zn
-            + 0.5 * (W * W) @ lam)
 
 
 def _chord_direction(Hinv, G, xn, sn):
@@ -86,9 +82,9 @@ def _rowdot(A, B):
     return np.einsum("mp,mp->m", A, B)
 
 
-def _newton_direction(X, W, xn, sn, G, lam):
-    """-H_j^{-1} g_j with each problem's exact Hessian (batched, dense p x p)."""
-    S = expit(X @ W.T)
+def _newton_direction(X, Z, xn, sn, G, lam):
+    """-H_j^{-1} g_j with each problem's exact Hessian (batched, dense p x p); Z = X W^T."""
+    S = expit(Z)
     S = (S * (1.0 - S)).T                              # (m, n)
     H = np.matmul((X[None, :, :] * S[:, :, None]).transpose(0, 2, 1), X)
     H += sn[:, None, None] * xn[:, :, None] * xn[:, None, :]
@@ -251,38 +247,43 @@ def _solve_chunk(X, y, w0, xn, yn, lam, Hinv, mode, gtol, max_iter, n_chord, low
     if lowrank and mode == "exact":  # few rows: Newton in the span of the rows
         return _span_newton(X, y, w0, xn, yn, lam, gtol, max_iter)
     W = np.tile(w0, (xn.shape[0], 1))
-    f, G, sn = _value_grad(X, y, W, xn, yn, lam)
+    Z = np.repeat((X @ w0)[:, None], xn.shape[0], axis=1)  # X W^T, carried along
+    f, G, sn = _value_grad(X, y, W, xn, yn, lam, Z)
     if mode == "approx":
         return W + _chord_direction(Hinv, G, xn, sn)
     active = np.flatnonzero(np.abs(G).max(1) > gtol)
     for it in range(max_iter):
         if active.size == 0:
             break
-        Wa, xa, ya, Ga = W[active], xn[active], yn[active], G[active]
+        Wa, Za, xa, ya, Ga = W[active], Z[:, active], xn[active], yn[active], G[active]
         if it < n_chord:
             D = _chord_direction(Hinv, Ga, xa, sn[active])
         else:
-            D = _newton_direction(X, Wa, xa, sn[active], Ga, lam)
-        W[active], f[active] = _line_search(X, y, Wa, D, f[active], Ga, xa, ya, lam)
-        fa, Ga, sa = _value_grad(X, y, W[active], xa, ya, lam)
-        f[active], G[active], sn[active] = fa, Ga, sa
+            D = _newton_direction(X, Za, xa, sn[active], Ga, lam)
+        Wa, Za, fa = _line_search(X, y, Wa, Za, D, f[active], Ga, xa, ya, lam)
+        fa, Ga, sa = _value_grad(X, y, Wa, xa, ya, lam, Za)
+        W[active], Z[:, active], f[active], G[active], sn[active] = Wa, Za, fa, Ga, sa
         active = active[np.abs(Ga).max(1) > gtol]
     return W
 
 
-def _line_search(X, y, W, D, f, G, xn, yn, lam, max_halvings=40):
-    """Armijo backtracking per problem; returns the new weights and values."""
+def _line_search(X, y, W, Z, D, f, G, xn, yn, lam, max_halvings=40):
+    """Armijo backtracking per problem; returns the new weights, ``X W^T`` and values."""
     slope = np.einsum("mp,mp->m", G, D)
+    XD, zn, dn = X @ D.T, _rowdot(xn, W), _rowdot(xn, D)   # (n, m), (m,), (m,)
     t = np.ones(W.shape[0])
-    W_new, f_new = W.copy(), f.copy()
+    W_new, Z_new, f_new = W.copy(), Z.copy(), f.copy()
     todo = np.arange(W.shape[0])
     for _ in range(max_halvings):
-        trial = W[todo] + t[todo, None] * D[todo]
-        ft = _values(X, y, trial, xn[todo], yn[todo], lam)
-        ok = ft <= f[todo] + 1e-4 * t[todo] * slope[todo] + 1e-12 * np.abs(f[todo])
-        W_new[todo[ok]], f_new[todo[ok]] = trial[ok], ft[ok]
+        tt = t[todo]
+        trial, Zt, znt = W[todo] + tt[:, None] * D[todo], Z[:, todo] + tt * XD[:, todo], \
+            zn[todo] + tt * dn[todo]
+        ft = (np.logaddexp(0.0, Zt).sum(0) - y @ Zt + np.logaddexp(0.0, znt)
+              - yn[todo] * znt + 0.5 * (trial * trial) @ lam)
+        ok = ft <= f[todo] + 1e-4 * tt * slope[todo] + 1e-12 * np.abs(f[todo])
+        W_new[todo[ok]], Z_new[:, todo[ok]], f_new[todo[ok]] = trial[ok], Zt[:, ok], ft[ok]
         todo = todo[~ok]
         if todo.size == 0:
             break
         t[todo] *= 0.5
-    return W_new, f_new
+    return W_new, Z_new, f_new
