@@ -56,17 +56,20 @@ def _penalty(p, C, fit_intercept):
     return lam
 
 
-def _value_grad(X, y, W, xn, yn, lam, Z=None):
+def _value_grad(X, y, W, xn, yn, lam, Z=None, value=True):
     """Objective values (m,), gradients (m, p) and new-row curvature (m,).
 
-    ``Z = X @ W.T`` (n, m) when already known (the solver carries it along).
+    ``Z = W @ X.T`` (m, n) when already known (the solver carries it along);
+    ``value=False`` skips the values (``None``), known from the line search.
     """
-    Z = X @ W.T if Z is None else Z                    # (n, m)
+    Z = W @ X.T if Z is None else Z                    # (m, n)
     zn = np.einsum("mp,mp->m", xn, W)                  # (m,)
-    f = (np.logaddexp(0.0, Z).sum(0) - y @ Z + np.logaddexp(0.0, zn) - yn * zn
-         + 0.5 * (W * W) @ lam)
+    f = None
+    if value:
+        f = (np.logaddexp(0.0, Z).sum(1) - Z @ y + np.logaddexp(0.0, zn) - yn * zn
+             + 0.5 * (W * W) @ lam)
     pn = expit(zn)
-    G = (expit(Z) - y[:, None]).T @ X + (pn - yn)[:, None] * xn + W * lam
+    G = (expit(Z) - y) @ X + (pn - yn)[:, None] * xn + W * lam
     return f, G, pn * (1.0 - pn)
 
 
@@ -83,9 +86,9 @@ def _rowdot(A, B):
 
 
 def _newton_direction(X, Z, xn, sn, G, lam):
-    """-H_j^{-1} g_j with each problem's exact Hessian (batched, dense p x p); Z = X W^T."""
+    """-H_j^{-1} g_j with each problem's exact Hessian (batched, dense p x p); Z = W X^T."""
     S = expit(Z)
-    S = (S * (1.0 - S)).T                              # (m, n)
+    S = S * (1.0 - S)                                  # (m, n)
     H = np.matmul((X[None, :, :] * S[:, :, None]).transpose(0, 2, 1), X)
     H += sn[:, None, None] * xn[:, :, None] * xn[:, None, :]
     H[:, np.arange(lam.size), np.arange(lam.size)] += lam
@@ -111,7 +114,7 @@ def _span_system(X, xn, lam):
 def _span_gradient(R, Xf, xf, r, icpt):
     """Full gradient ``[A^T R, sum r]`` (m, p) of problems whose rows are ``[Xf; xf_j]``."""
     G = R[:, :-1] @ Xf + R[:, -1:] * xf
-    return np.c_[G, r.sum(1)] if icpt else G
+    return np.concatenate([G, r.sum(1)[:, None]], axis=1) if icpt else G
 
 
 def _span_newton(X, y, w0, xn, yn, lam, gtol, max_iter):
@@ -127,7 +130,8 @@ def _span_newton(X, y, w0, xn, yn, lam, gtol, max_iter):
     """
     K, Xf, xf, icpt = _span_system(X, xn, lam)
     m, n1, lam_w = xn.shape[0], X.shape[0] + 1, lam[0]
-    Y = np.c_[np.broadcast_to(y, (m, n1 - 1)), yn]  # (m, n + 1)
+    Y = np.empty((m, n1))  # labels of each problem's rows (m, n + 1)
+    Y[:, :-1], Y[:, -1] = y, yn
     a = np.zeros((m, n1))  # start at the current fit, w0 = Xf^T a0
     a[:, :-1] = np.linalg.lstsq(Xf.T, w0[:-1] if icpt else w0, rcond=None)[0]
     b = np.full(m, w0[-1] if icpt else 0.0)
@@ -146,10 +150,11 @@ def _span_newton(X, y, w0, xn, yn, lam, gtol, max_iter):
         M = np.zeros((active.size, n1 + icpt, n1 + icpt))
         M[:, :n1, :n1] = s[:, :, None] * Ks
         M[:, np.arange(n1), np.arange(n1)] += lam_w
-        rhs = -R
+        rhs = np.empty((active.size, n1 + icpt))
+        rhs[:, :n1] = -R
         if icpt:
             M[:, :n1, n1], M[:, n1, :n1] = s, 1.0
-            rhs = np.c_[rhs, -a[active].sum(1)]
+            rhs[:, n1] = -a[active].sum(1)
         d = np.linalg.solve(M, rhs[:, :, None])[:, :, 0]
         da, db = d[:, :n1], (d[:, n1] if icpt else np.zeros(active.size))
         t = _span_line_search(Ks, Y[active], z, a[active], Ka[active], R, r, da, db, lam_w)
@@ -157,7 +162,7 @@ def _span_newton(X, y, w0, xn, yn, lam, gtol, max_iter):
         b[active] += t * db
         Ka[active] = np.einsum("mij,mj->mi", K[active], a[active])
     W = a[:, :-1] @ Xf + a[:, -1:] * xf
-    return np.c_[W, b] if icpt else W
+    return np.concatenate([W, b[:, None]], axis=1) if icpt else W
 
 
 def _span_line_search(K, Y, z, a, Ka, R, r, da, db, lam, max_halvings=40):
@@ -229,10 +234,11 @@ def refit_with_one_row(X, y, w0, xn, yn, *, C, fit_intercept, mode="exact",
     w0 = np.asarray(w0, dtype=float)
     n, p = X.shape
     lam = _penalty(p, C, fit_intercept)
-    s0 = expit(X @ w0)
-    H0 = (X * (s0 * (1.0 - s0))[:, None]).T @ X + np.diag(lam)
-    Hinv = np.linalg.inv(H0)
     lowrank = n + 1 < p - fit_intercept
+    Hinv = None
+    if not (lowrank and mode == "exact"):  # the chord steps' shared Hessian at w0
+        s0 = expit(X @ w0)
+        Hinv = np.linalg.inv((X * (s0 * (1.0 - s0))[:, None]).T @ X + np.diag(lam))
     if chunk_size is None:   # keep the per-chunk arrays cache-sized
         chunk_size = max(32, int(4e5 // (n + 1) ** 2) if lowrank else int(2e6 // max(n, p * p)))
     W = np.empty((xn.shape[0], p))
@@ -247,7 +253,7 @@ def _solve_chunk(X, y, w0, xn, yn, lam, Hinv, mode, gtol, max_iter, n_chord, low
     if lowrank and mode == "exact":  # few rows: Newton in the span of the rows
         return _span_newton(X, y, w0, xn, yn, lam, gtol, max_iter)
     W = np.tile(w0, (xn.shape[0], 1))
-    Z = np.repeat((X @ w0)[:, None], xn.shape[0], axis=1)  # X W^T, carried along
+    Z = np.tile(X @ w0, (xn.shape[0], 1))  # W X^T (m, n), carried along
     f, G, sn = _value_grad(X, y, W, xn, yn, lam, Z)
     if mode == "approx":
         return W + _chord_direction(Hinv, G, xn, sn)
@@ -255,35 +261,32 @@ def _solve_chunk(X, y, w0, xn, yn, lam, Hinv, mode, gtol, max_iter, n_chord, low
     for it in range(max_iter):
         if active.size == 0:
             break
-        Wa, Za, xa, ya, Ga = W[active], Z[:, active], xn[active], yn[active], G[active]
+        Wa, Za, xa, ya, Ga = W[active], Z[active], xn[active], yn[active], G[active]
         if it < n_chord:
             D = _chord_direction(Hinv, Ga, xa, sn[active])
         else:
             D = _newton_direction(X, Za, xa, sn[active], Ga, lam)
         Wa, Za, fa = _line_search(X, y, Wa, Za, D, f[active], Ga, xa, ya, lam)
-        fa, Ga, sa = _value_grad(X, y, Wa, xa, ya, lam, Za)
-        W[active], Z[:, active], f[active], G[active], sn[active] = Wa, Za, fa, Ga, sa
+        _, Ga, sa = _value_grad(X, y, Wa, xa, ya, lam, Za, value=False)
+        W[active], Z[active], f[active], G[active], sn[active] = Wa, Za, fa, Ga, sa
         active = active[np.abs(Ga).max(1) > gtol]
     return W
 
 
 def _line_search(X, y, W, Z, D, f, G, xn, yn, lam, max_halvings=40):
-    """Armijo backtracking per problem; returns the new weights, ``X W^T`` and values."""
+    """Armijo backtracking per problem; returns the new weights, ``W X^T`` and values."""
     slope = np.einsum("mp,mp->m", G, D)
-    XD, zn, dn = X @ D.T, _rowdot(xn, W), _rowdot(xn, D)   # (n, m), (m,), (m,)
-    t = np.ones(W.shape[0])
+    XD, zn, dn = D @ X.T, _rowdot(xn, W), _rowdot(xn, D)   # (m, n), (m,), (m,)
     W_new, Z_new, f_new = W.copy(), Z.copy(), f.copy()
-    todo = np.arange(W.shape[0])
+    todo, t = np.arange(W.shape[0]), 1.0
     for _ in range(max_halvings):
-        tt = t[todo]
-        trial, Zt, znt = W[todo] + tt[:, None] * D[todo], Z[:, todo] + tt * XD[:, todo], \
-            zn[todo] + tt * dn[todo]
-        ft = (np.logaddexp(0.0, Zt).sum(0) - y @ Zt + np.logaddexp(0.0, znt)
+        trial, Zt, znt = W[todo] + t * D[todo], Z[todo] + t * XD[todo], zn[todo] + t * dn[todo]
+        ft = (np.logaddexp(0.0, Zt).sum(1) - Zt @ y + np.logaddexp(0.0, znt)
               - yn[todo] * znt + 0.5 * (trial * trial) @ lam)
-        ok = ft <= f[todo] + 1e-4 * tt * slope[todo] + 1e-12 * np.abs(f[todo])
-        W_new[todo[ok]], Z_new[:, todo[ok]], f_new[todo[ok]] = trial[ok], Zt[:, ok], ft[ok]
+        ok = ft <= f[todo] + 1e-4 * t * slope[todo] + 1e-12 * np.abs(f[todo])
+        W_new[todo[ok]], Z_new[todo[ok]], f_new[todo[ok]] = trial[ok], Zt[ok], ft[ok]
         todo = todo[~ok]
         if todo.size == 0:
             break
-        t[todo] *= 0.5
+        t *= 0.5
     return W_new, Z_new, f_new
