@@ -290,4 +290,3 @@ def test_inner_learner_for_maps_downstream_estimators():
 def test_evaluation_variant_of_the_logistic_learner_runs_more_steps_without_unroll():
     assert LogisticLearner(n_steps=6).for_evaluation() == LogisticLearner(n_steps=10, unroll=0)
     assert SGDLearner().for_evaluation() == SGDLearner()
-
