@@ -63,8 +63,9 @@ def cell_gaps(H, groups, w, *, n_groups, segment_sum, cell=None, n_cells=1,
         Predictions, one column per classifier.
     groups : int array or tensor of shape (n,)
         Group codes in ``0 .. n_groups - 1``.
-    w : array or tensor of shape (n,)
-        Non-negative row weights; a zero weight leaves the row out.
+    w : array or tensor of shape (n,) or (n, m)
+        Non-negative row weights, shared by the columns or one column of
+        weights per prediction column; a zero weight leaves the row out.
     n_groups : int
     segment_sum : callable
         ``segment_sum(values (n, m), index (n,), n_segments) -> (n_segments, m)``.
@@ -100,17 +101,18 @@ def cell_gaps(H, groups, w, *, n_groups, segment_sum, cell=None, n_cells=1,
     """
     m = H.shape[1]
     codes = groups if cell is None else cell * n_groups + groups
-    mass = segment_sum(w[:, None], codes, n_cells * n_groups)  # (c*k, 1)
-    total = segment_sum(w[:, None] * H, codes, n_cells * n_groups)  # (c*k, m)
+    w = w.reshape(w.shape[0], -1)  # (n, 1) shared, or (n, m) per column
+    mass = segment_sum(w, codes, n_cells * n_groups)  # (c*k, 1 or m)
+    total = segment_sum(w * H, codes, n_cells * n_groups)  # (c*k, m)
     means, present = _safe_means(total, mass)
     means = means.reshape(n_cells, n_groups, m)  # (c, k, m)
-    present = present.reshape(n_cells, n_groups, 1)  # (c, k, 1)
+    present = present.reshape(n_cells, n_groups, -1)  # (c, k, 1 or m)
     if pairwise:
         u, v = means[:, :, None], means[:, None, :]  # (c, k, 1, m), (c, 1, k, m)
         mask = present[:, :, None] & present[:, None, :]  # (c, k, k, 1)
     else:
         reference, _ = _safe_means(total.reshape(n_cells, n_groups, m).sum(1),
-                                   mass.reshape(n_cells, n_groups, 1).sum(1))  # (c, m)
+                                   mass.reshape(n_cells, n_groups, -1).sum(1))  # (c, m)
         u, v, mask = means, reference[:, None, :], present
     gaps = _compare(u, v, method) * mask
     if method == "ratio":
@@ -122,10 +124,12 @@ def worst_gap(gaps, method="difference", *, per_column=False):
     """The disparity: largest difference or smallest ratio over the compared pairs.
 
     ``gaps`` (n_pairs, m) -> a scalar (0-d for tensors), or (m,) with
-    ``per_column=True``. The scalar reduction of a tensor spreads its gradient
-    evenly over ties; the per-column one sends it to one arg-max.
+    ``per_column=True``. On tensors both reductions spread the gradient
+    evenly over ties (``amax``), so column ``j`` of a per-column reduction
+    has the gradient of the scalar reduction of column ``j`` alone.
     """
     if not per_column:
         return gaps.max() if method == "difference" else gaps.min()
-    worst = gaps.max(0) if method == "difference" else gaps.min(0)
-    return getattr(worst, "values", worst)  # torch's max(dim) returns (values, indices)
+    if hasattr(gaps, "amax"):  # a tensor: amax/amin spread the gradient over ties
+        return gaps.amax(0) if method == "difference" else gaps.amin(0)
+    return gaps.max(0) if method == "difference" else gaps.min(0)

@@ -136,12 +136,13 @@ class ParityConstraint:
         """Backend-neutral evaluation on numpy arrays or torch tensors (no checks).
 
         ``H`` (n, m), integer ``groups`` (n,), labels ``y`` (n,) or ``None``,
-        weights ``w`` (n,) -> a scalar, or (m,) with ``per_column=True``.
+        weights ``w`` (n,) or one column per prediction (n, m) -> a scalar, or
+        (m,) with ``per_column=True``.
         ``segment_sum`` is the backend's scatter-add (see :func:`cell_gaps`).
         """
         cell, inside = self.cells(y, groups)
         if inside is not None:
-            w = w * inside
+            w = w * (inside[:, None] if w.ndim == 2 else inside)
         gaps = cell_gaps(H, groups, w, n_groups=n_groups, segment_sum=segment_sum, cell=cell,
                          n_cells=1 if self.labels is None else len(self.labels),
                          pairwise=self.pairwise, method=method)

@@ -56,22 +56,21 @@ def _penalty(p, C, fit_intercept):
     return lam
 
 
-def _value_grad(X, y, W, xn, yn, lam):
-    """Objective values (m,), gradients (m, p) and new-row curvature (m,)."""
-    Z = X @ W.T                                        # (n, m)
+def _value_grad(X, y, W, xn, yn, lam, Z=None, value=True):
+    """Objective values (m,), gradients (m, p) and new-row curvature (m,).
+
+    ``Z = W @ X.T`` (m, n) when already known (the solver carries it along);
+    ``value=False`` skips the values (``None``), known from the line search.
+    """
+    Z = W @ X.T if Z is None else Z                    # (m, n)
     zn = np.einsum("mp,mp->m", xn, W)                  # (m,)
-    f = (np.logaddexp(0.0, Z).sum(0) - y @ Z + np.logaddexp(0.0, zn) - yn * zn
-         + 0.5 * (W * W) @ lam)
+    f = None
+    if value:
+        f = (np.logaddexp(0.0, Z).sum(1) - Z @ y + np.logaddexp(0.0, zn) - yn * zn
+             + 0.5 * (W * W) @ lam)
     pn = expit(zn)
-    G = (expit(Z) - y[:, None]).T @ X + (pn - yn)[:, None] * xn + W * lam
+    G = (expit(Z) - y) @ X + (pn - yn)[:, None] * xn + W * lam
     return f, G, pn * (1.0 - pn)
-
-
-def _values(X, y, W, xn, yn, lam):
-    Z = X @ W.T
-    zn = np.einsum("mp,mp->m", xn, W)
-    return (np.logaddexp(0.0, Z).sum(0) - y @ Z + np.logaddexp(0.0, zn) - yn * zn
-            + 0.5 * (W * W) @ lam)
 
 
 def _chord_direction(Hinv, G, xn, sn):
@@ -86,51 +85,109 @@ def _rowdot(A, B):
     return np.einsum("mp,mp->m", A, B)
 
 
-def _newton_direction(X, W, xn, sn, G, lam):
-    """-H_j^{-1} g_j with each problem's exact Hessian (batched, dense p x p)."""
-    S = expit(X @ W.T)
-    S = (S * (1.0 - S)).T                              # (m, n)
+def _newton_direction(X, Z, xn, sn, G, lam):
+    """-H_j^{-1} g_j with each problem's exact Hessian (batched, dense p x p); Z = W X^T."""
+    S = expit(Z)
+    S = S * (1.0 - S)                                  # (m, n)
     H = np.matmul((X[None, :, :] * S[:, :, None]).transpose(0, 2, 1), X)
     H += sn[:, None, None] * xn[:, :, None] * xn[:, None, :]
     H[:, np.arange(lam.size), np.arange(lam.size)] += lam
     return -np.linalg.solve(H, G[:, :, None])[:, :, 0]
 
 
-def _lowrank_direction(X, W, xn, sn, G, lam):
-    """Same as :func:`_newton_direction` through the (n+1)-row Gram matrix.
+def _span_system(X, xn, lam):
+    """Gram matrices of each problem's n + 1 rows, without the intercept column.
 
-    With ``n + 1`` training rows and ``d > n + 1`` features the weight block of
-    the Hessian, ``P = I / C + A^T S A`` (``A`` the n + 1 rows without the
-    intercept column), is inverted by Woodbury,
-    ``P^{-1} = C (I - A^T S^{1/2} (I / C + S^{1/2} A A^T S^{1/2})^{-1} S^{1/2} A)``,
-    and the unpenalised intercept by a Schur complement.
+    Returns ``K`` (m, n + 1, n + 1), the feature block ``Xf`` (n, d), ``xf``
+    (m, d) and whether the last column is an unpenalised intercept.
     """
     icpt = lam[-1] == 0.0
-    lam_w = lam[0]
     Xf, xf = (X[:, :-1], xn[:, :-1]) if icpt else (X, xn)
     n = Xf.shape[0]
-    S = expit(X @ W.T)
-    S = np.c_[(S * (1.0 - S)).T, sn]                    # (m, n + 1)
-    r = np.sqrt(S)
-    rb, rn = r[:, :n], r[:, n]
-    M = np.empty((xf.shape[0], n + 1, n + 1))          # I / C + S^1/2 A A^T S^1/2
-    np.multiply(rb[:, :, None] * (Xf @ Xf.T), rb[:, None, :], out=M[:, :n, :n])
-    M[:, :n, n] = M[:, n, :n] = rb * (xf @ Xf.T) * rn[:, None]
-    M[:, n, n] = rn * rn * _rowdot(xf, xf)
-    M[:, np.arange(n + 1), np.arange(n + 1)] += lam_w
-    rhs = [G[:, :-1], S[:, :n] @ Xf + S[:, n:] * xf] if icpt else [G]   # g_u, A^T S 1
-    R = np.stack(rhs, axis=2)                          # (m, d, k)
-    m, d, k = R.shape
-    XR = (Xf @ R.transpose(1, 0, 2).reshape(d, m * k)).reshape(n, m, k).transpose(1, 0, 2)
-    AR = np.concatenate([XR, np.einsum("md,mdk->mk", xf, R)[:, None, :]], axis=1)
-    T = r[:, :, None] * np.linalg.solve(M, r[:, :, None] * AR)       # (m, n + 1, k)
-    TX = (T[:, :n].transpose(0, 2, 1).reshape(m * k, n) @ Xf).reshape(m, k, d)
-    PR = (R - TX.transpose(0, 2, 1) - T[:, n:] * xf[:, :, None]) / lam_w
-    if not icpt:
-        return -PR[:, :, 0]
-    Pg, Pv, v = PR[:, :, 0], PR[:, :, 1], R[:, :, 1]
-    b = (G[:, -1] - _rowdot(v, Pg)) / (S.sum(1) - _rowdot(v, Pv))
-    return -np.c_[Pg - Pv * b[:, None], b]
+    K = np.empty((xf.shape[0], n + 1, n + 1))
+    K[:, :n, :n] = Xf @ Xf.T
+    K[:, :n, n] = K[:, n, :n] = xf @ Xf.T
+    K[:, n, n] = _rowdot(xf, xf)
+    return K, Xf, xf, icpt
+
+
+def _span_gradient(R, Xf, xf, r, icpt):
+    """Full gradient ``[A^T R, sum r]`` (m, p) of problems whose rows are ``[Xf; xf_j]``."""
+    G = R[:, :-1] @ Xf + R[:, -1:] * xf
+    return np.concatenate([G, r.sum(1)[:, None]], axis=1) if icpt else G
+
+
+def _span_newton(X, y, w0, xn, yn, lam, gtol, max_iter):
+    """Exact refits with fewer rows than features: Newton in the span of the rows.
+
+    The weights of each problem stay ``w = A^T a`` (``A`` its n + 1 rows): the
+    optimum and every Newton iterate from such a point lie in that span, so
+    each Newton step is an (n + 2) x (n + 2) solve on the Gram matrix
+    ``K = A A^T`` (the same steps, line search and stopping rule as in the
+    feature space). With ``r = sigmoid(K a + b) - y``, ``s = r'`` and
+    ``lam`` the L2 strength, the step solves
+    ``[(S K + lam I), s; 1^T, 0] [da; db] = -[r + lam a; sum(a)]``.
+    """
+    K, Xf, xf, icpt = _span_system(X, xn, lam)
+    m, n1, lam_w = xn.shape[0], X.shape[0] + 1, lam[0]
+    Y = np.empty((m, n1))  # labels of each problem's rows (m, n + 1)
+    Y[:, :-1], Y[:, -1] = y, yn
+    a = np.zeros((m, n1))  # start at the current fit, w0 = Xf^T a0
+    a[:, :-1] = np.linalg.lstsq(Xf.T, w0[:-1] if icpt else w0, rcond=None)[0]
+    b = np.full(m, w0[-1] if icpt else 0.0)
+    Ka = np.einsum("mij,mj->mi", K, a)
+    active = np.arange(m)
+    for it in range(max_iter + 1):
+        z = Ka[active] + b[active, None]
+        p = expit(z)
+        r = p - Y[active]
+        R = r + lam_w * a[active]
+        keep = np.abs(_span_gradient(R, Xf, xf[active], r, icpt)).max(1) > gtol
+        active, z, p, r, R = active[keep], z[keep], p[keep], r[keep], R[keep]
+        if active.size == 0 or it == max_iter:
+            break
+        Ks, s = K[active], p * (1.0 - p)
+        M = np.zeros((active.size, n1 + icpt, n1 + icpt))
+        M[:, :n1, :n1] = s[:, :, None] * Ks
+        M[:, np.arange(n1), np.arange(n1)] += lam_w
+        rhs = np.empty((active.size, n1 + icpt))
+        rhs[:, :n1] = -R
+        if icpt:
+            M[:, :n1, n1], M[:, n1, :n1] = s, 1.0
+            rhs[:, n1] = -a[active].sum(1)
+        d = np.linalg.solve(M, rhs[:, :, None])[:, :, 0]
+        da, db = d[:, :n1], (d[:, n1] if icpt else np.zeros(active.size))
+        t = _span_line_search(Ks, Y[active], z, a[active], Ka[active], R, r, da, db, lam_w)
+        a[active] += t[:, None] * da
+        b[active] += t * db
+        Ka[active] = np.einsum("mij,mj->mi", K[active], a[active])
+    W = a[:, :-1] @ Xf + a[:, -1:] * xf
+    return np.concatenate([W, b[:, None]], axis=1) if icpt else W
+
+
+def _span_line_search(K, Y, z, a, Ka, R, r, da, db, lam, max_halvings=40):
+    """Armijo backtracking of :func:`_span_newton` (same rule as :func:`_line_search`)."""
+    Kd = np.einsum("mij,mj->mi", K, da)
+    dz = Kd + db[:, None]
+    slope = _rowdot(R, Kd) + r.sum(1) * db  # gradient . direction, as in the feature space
+    q0, q1, q2 = _rowdot(a, Ka), _rowdot(a, Kd), _rowdot(da, Kd)
+
+    def value(t):
+        zt = z + t[:, None] * dz
+        quad = q0 + 2 * t * q1 + t * t * q2
+        return (np.logaddexp(0.0, zt) - Y * zt).sum(1) + 0.5 * lam * quad
+
+    zero = np.zeros(z.shape[0])
+    f = value(zero)
+    t = np.ones(z.shape[0])
+    todo = np.ones(z.shape[0], dtype=bool)
+    for _ in range(max_halvings):
+        ok = value(t) <= f + 1e-4 * t * slope + 1e-12 * np.abs(f)
+        todo &= ~ok
+        if not todo.any():
+            break
+        t = np.where(todo, 0.5 * t, t)
+    return np.where(todo, 0.0, t)
 
 
 def refit_with_one_row(X, y, w0, xn, yn, *, C, fit_intercept, mode="exact",
@@ -159,8 +216,9 @@ def refit_with_one_row(X, y, w0, xn, yn, *, C, fit_intercept, mode="exact",
         gradient scale). With more rows than features: Sherman-Morrison steps
         with the Hessian at ``w0``, then, for problems still unconverged after
         ``n_chord`` of them, full Newton steps. With fewer rows than features:
-        full Newton steps solved through the (n+1) x (n+1) Gram matrix
-        (Woodbury). Every step is damped by an Armijo backtracking line search.
+        full Newton steps in the span of the n + 1 rows, an (n+2) x (n+2)
+        solve on their Gram matrix (:func:`_span_newton`). Every step is
+        damped by an Armijo backtracking line search.
     tol, max_iter, n_chord : float, int, int
         Convergence controls of ``"exact"``.
     chunk_size : int, default=None
@@ -176,10 +234,11 @@ def refit_with_one_row(X, y, w0, xn, yn, *, C, fit_intercept, mode="exact",
     w0 = np.asarray(w0, dtype=float)
     n, p = X.shape
     lam = _penalty(p, C, fit_intercept)
-    s0 = expit(X @ w0)
-    H0 = (X * (s0 * (1.0 - s0))[:, None]).T @ X + np.diag(lam)
-    Hinv = np.linalg.inv(H0)
     lowrank = n + 1 < p - fit_intercept
+    Hinv = None
+    if not (lowrank and mode == "exact"):  # the chord steps' shared Hessian at w0
+        s0 = expit(X @ w0)
+        Hinv = np.linalg.inv((X * (s0 * (1.0 - s0))[:, None]).T @ X + np.diag(lam))
     if chunk_size is None:   # keep the per-chunk arrays cache-sized
         chunk_size = max(32, int(4e5 // (n + 1) ** 2) if lowrank else int(2e6 // max(n, p * p)))
     W = np.empty((xn.shape[0], p))
@@ -191,41 +250,43 @@ def refit_with_one_row(X, y, w0, xn, yn, *, C, fit_intercept, mode="exact",
 
 
 def _solve_chunk(X, y, w0, xn, yn, lam, Hinv, mode, gtol, max_iter, n_chord, lowrank):
+    if lowrank and mode == "exact":  # few rows: Newton in the span of the rows
+        return _span_newton(X, y, w0, xn, yn, lam, gtol, max_iter)
     W = np.tile(w0, (xn.shape[0], 1))
-    f, G, sn = _value_grad(X, y, W, xn, yn, lam)
+    Z = np.tile(X @ w0, (xn.shape[0], 1))  # W X^T (m, n), carried along
+    f, G, sn = _value_grad(X, y, W, xn, yn, lam, Z)
     if mode == "approx":
         return W + _chord_direction(Hinv, G, xn, sn)
     active = np.flatnonzero(np.abs(G).max(1) > gtol)
     for it in range(max_iter):
         if active.size == 0:
             break
-        Wa, xa, ya, Ga = W[active], xn[active], yn[active], G[active]
-        if lowrank:   # few rows: exact Newton through the Gram matrix is cheap
-            D = _lowrank_direction(X, Wa, xa, sn[active], Ga, lam)
-        elif it < n_chord:
+        Wa, Za, xa, ya, Ga = W[active], Z[active], xn[active], yn[active], G[active]
+        if it < n_chord:
             D = _chord_direction(Hinv, Ga, xa, sn[active])
         else:
-            D = _newton_direction(X, Wa, xa, sn[active], Ga, lam)
-        W[active], f[active] = _line_search(X, y, Wa, D, f[active], Ga, xa, ya, lam)
-        fa, Ga, sa = _value_grad(X, y, W[active], xa, ya, lam)
-        f[active], G[active], sn[active] = fa, Ga, sa
+            D = _newton_direction(X, Za, xa, sn[active], Ga, lam)
+        Wa, Za, fa = _line_search(X, y, Wa, Za, D, f[active], Ga, xa, ya, lam)
+        _, Ga, sa = _value_grad(X, y, Wa, xa, ya, lam, Za, value=False)
+        W[active], Z[active], f[active], G[active], sn[active] = Wa, Za, fa, Ga, sa
         active = active[np.abs(Ga).max(1) > gtol]
     return W
 
 
-def _line_search(X, y, W, D, f, G, xn, yn, lam, max_halvings=40):
-    """Armijo backtracking per problem; returns the new weights and values."""
+def _line_search(X, y, W, Z, D, f, G, xn, yn, lam, max_halvings=40):
+    """Armijo backtracking per problem; returns the new weights, ``W X^T`` and values."""
     slope = np.einsum("mp,mp->m", G, D)
-    t = np.ones(W.shape[0])
-    W_new, f_new = W.copy(), f.copy()
-    todo = np.arange(W.shape[0])
+    XD, zn, dn = D @ X.T, _rowdot(xn, W), _rowdot(xn, D)   # (m, n), (m,), (m,)
+    W_new, Z_new, f_new = W.copy(), Z.copy(), f.copy()
+    todo, t = np.arange(W.shape[0]), 1.0
     for _ in range(max_halvings):
-        trial = W[todo] + t[todo, None] * D[todo]
-        ft = _values(X, y, trial, xn[todo], yn[todo], lam)
-        ok = ft <= f[todo] + 1e-4 * t[todo] * slope[todo] + 1e-12 * np.abs(f[todo])
-        W_new[todo[ok]], f_new[todo[ok]] = trial[ok], ft[ok]
+        trial, Zt, znt = W[todo] + t * D[todo], Z[todo] + t * XD[todo], zn[todo] + t * dn[todo]
+        ft = (np.logaddexp(0.0, Zt).sum(1) - Zt @ y + np.logaddexp(0.0, znt)
+              - yn[todo] * znt + 0.5 * (trial * trial) @ lam)
+        ok = ft <= f[todo] + 1e-4 * t * slope[todo] + 1e-12 * np.abs(f[todo])
+        W_new[todo[ok]], Z_new[todo[ok]], f_new[todo[ok]] = trial[ok], Zt[ok], ft[ok]
         todo = todo[~ok]
         if todo.size == 0:
             break
-        t[todo] *= 0.5
-    return W_new, f_new
+        t *= 0.5
+    return W_new, Z_new, f_new

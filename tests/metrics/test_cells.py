@@ -51,3 +51,16 @@ def test_worst_gap_per_column():
     np.testing.assert_array_equal(worst_gap(gaps, per_column=True), [0.3, 0.7])
     np.testing.assert_array_equal(worst_gap(gaps, "ratio", per_column=True), [0.1, 0.2])
     assert worst_gap(gaps) == 0.7
+
+
+def test_one_weight_column_per_prediction_column_equals_column_by_column():
+    rng = np.random.RandomState(1)
+    H, W = rng.uniform(size=(30, 3)), rng.uniform(size=(30, 3))
+    groups, cell = rng.randint(3, size=30), rng.randint(2, size=30)
+    W[groups == 2, 1] = 0.0  # column 1 has an empty group
+    for pairwise in (False, True):
+        kw = dict(n_groups=3, n_cells=2, cell=cell, segment_sum=numpy_segment_sum,
+                  pairwise=pairwise)
+        both = cell_gaps(H, groups, W, **kw)
+        each = np.hstack([cell_gaps(H[:, [j]], groups, W[:, j], **kw) for j in range(3)])
+        np.testing.assert_allclose(both, each, atol=1e-12)

@@ -90,3 +90,19 @@ def test_k_out_of_range_raises():
 
 def test_k_equal_n_selects_everything():
     torch.testing.assert_close(gumbel_topk(torch.randn(4), 4), torch.ones(4))
+
+
+@pytest.mark.parametrize("tau", [1.0, 0.3, 0.05])
+def test_threshold_solves_the_sum_constraint_to_float_precision(tau):
+    from skpanda.panda._nn.gumbel import _threshold
+
+    scores = torch.randn(3, 2000, generator=torch.Generator().manual_seed(0),
+                         dtype=torch.float64) * torch.tensor([[0.1], [1.0], [10.0]],
+                                                              dtype=torch.float64)
+    t = _threshold(scores, 100, torch.tensor(tau, dtype=torch.float64))
+    total = torch.sigmoid((scores - t) / tau).sum(-1)
+    torch.testing.assert_close(total, torch.full((3,), 100.0, dtype=torch.float64))
+    # a bisection on [t - 1e-6, t + 1e-6] keeps the root inside: sign change around t
+    above = torch.sigmoid((scores - (t + 1e-6)) / tau).sum(-1)
+    below = torch.sigmoid((scores - (t - 1e-6)) / tau).sum(-1)
+    assert bool((above < 100).all()) and bool((below > 100).all())

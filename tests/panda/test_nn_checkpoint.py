@@ -5,7 +5,12 @@ import torch
 
 from skpanda import __version__
 from skpanda.panda._nn import checkpoint
-from skpanda.panda._nn.checkpoint import content_digest, load_checkpoint, save_checkpoint
+from skpanda.panda._nn.checkpoint import (
+    clone_state,
+    content_digest,
+    load_checkpoint,
+    save_checkpoint,
+)
 
 
 def _payload(value=1.0):
@@ -49,3 +54,20 @@ def test_a_failed_write_leaves_the_previous_file_intact(tmp_path, monkeypatch, e
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.ckpt"]  # no temp file left
     torch.testing.assert_close(load_checkpoint(path)["policy"]["w"], torch.ones(4, 2))
+
+
+def test_clone_state_is_a_deep_copy_of_an_optimizer_state():
+    net = torch.nn.Linear(3, 2)
+    opt = torch.optim.Adam(net.parameters(), lr=0.1)
+    net(torch.ones(1, 3)).sum().backward()
+    opt.step()
+    state = opt.state_dict()
+    copied = clone_state(state)
+    assert copied["param_groups"] == state["param_groups"]
+    before = {k: v.clone() for k, v in state["state"][0].items()}
+    opt.step()  # changes the optimizer's tensors in place
+    for key, value in copied["state"][0].items():
+        torch.testing.assert_close(value, before[key])
+    restored = torch.optim.Adam(net.parameters(), lr=0.1)
+    restored.load_state_dict(clone_state(copied))
+    assert restored.state_dict()["param_groups"] == state["param_groups"]

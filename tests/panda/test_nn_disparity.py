@@ -160,3 +160,40 @@ def test_torch_per_column_equals_numpy_columns():
         np.testing.assert_allclose(got.detach().numpy(), want, atol=1e-12)
         got.sum().backward()  # the column-wise path is differentiable too
         assert torch.isfinite(H.grad).all()
+
+
+@pytest.mark.parametrize("torch_fn, _", PAIRS)
+def test_a_batch_of_predictions_equals_one_call_per_row(torch_fn, _):
+    from skpanda.panda._nn.disparity import disparities
+
+    p, groups, y, w = _data(4, n=50, k=3)
+    P = torch.stack([p, 1 - p, p**2])  # (S, N)
+    W = torch.stack([w, w.flip(0), torch.ones_like(w)])
+    for weight in (None, w, W):
+        P_ = P.clone().requires_grad_(True)
+        got = disparities(torch_fn, P_, groups, y, weight=weight, n_groups=3)
+        rows = [None if weight is None else weight if weight.dim() == 1 else weight[s]
+                for s in range(3)]
+        want = torch.stack([torch_fn(P[s], groups, y, weight=rows[s]) for s in range(3)])
+        torch.testing.assert_close(got, want)
+        got.sum().backward()
+        for s in range(3):  # each row's gradient is that of its own call
+            q = P[s].clone().requires_grad_(True)
+            torch_fn(q, groups, y, weight=rows[s]).backward()
+            torch.testing.assert_close(P_.grad[s], q.grad)
+
+
+def test_disparities_calls_an_unbatched_function_once_per_row():
+    from skpanda.panda._nn.disparity import disparities
+
+    calls = []
+
+    def plain(p, groups, y=None, *, weight=None, n_groups=None):
+        calls.append(p.shape)
+        return demographic_parity(p, groups, weight=weight, n_groups=n_groups)
+
+    p, groups, y, w = _data(5, n=20, k=2)
+    P = torch.stack([p, 1 - p])
+    got = disparities(plain, P, groups, weight=torch.stack([w, w]))
+    assert calls == [(20,), (20,)]
+    torch.testing.assert_close(got, demographic_parity(P, groups, weight=w))

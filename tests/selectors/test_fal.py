@@ -32,7 +32,7 @@ class _PlainLR(LogisticRegression):
 # ------------------------------------------------------------------ solver
 @pytest.mark.parametrize("C, fit_intercept, n, d", [
     (1.0, True, 80, 5), (0.3, True, 80, 5), (2.0, False, 80, 5),
-    (1.0, True, 8, 20), (0.5, False, 8, 20),   # fewer rows than features: Woodbury path
+    (1.0, True, 8, 20), (0.5, False, 8, 20),   # fewer rows than features: span path
 ])
 def test_one_row_refit_reaches_sklearn_coef(C, fit_intercept, n, d):
     X, y, _ = make_data(n, d=d, seed=1)

@@ -11,6 +11,7 @@ temporary sibling, flushed to disk, then :func:`os.replace`, so an
 interrupted write leaves the previous file intact.
 """
 
+import copy
 import hashlib
 import os
 import threading
@@ -22,6 +23,32 @@ from ... import __version__
 
 FORMAT = "skpanda.panda/1"
 _HEADER = ("format", "skpanda_version", "digest")
+
+
+def clone_state(obj):
+    """A deep copy of a state of tensors in plain containers (fast ``copy.deepcopy``).
+
+    Tensors are detached and cloned, dicts, lists and tuples rebuilt, other
+    leaves deep-copied. Meant for optimizer and module state dicts, where
+    ``copy.deepcopy`` spends most of its time in per-tensor bookkeeping.
+
+    Examples
+    --------
+    >>> import torch
+    >>> state = {"state": {0: {"step": torch.tensor(3.0)}}, "groups": [{"betas": (0.9, 0.99)}]}
+    >>> copied = clone_state(state)
+    >>> copied["state"][0]["step"].item(), copied["groups"][0]["betas"]
+    (3.0, (0.9, 0.99))
+    >>> copied["state"][0]["step"] is state["state"][0]["step"]
+    False
+    """
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().clone()
+    if isinstance(obj, dict):
+        return type(obj)((key, clone_state(value)) for key, value in obj.items())
+    if type(obj) in (list, tuple):
+        return type(obj)(clone_state(value) for value in obj)
+    return copy.deepcopy(obj)
 
 
 def content_digest(payload):

@@ -9,8 +9,13 @@ They are not a second implementation: each one runs the constraint object's
 core as the numpy metrics (:mod:`skpanda.metrics._cells`), on tensors; this
 module only supplies torch's scatter-add (``index_add``).
 
-Legend: N = rows, k = number of groups (``groups.max() + 1`` unless given),
-2 = the labels {0, 1}.
+Legend: N = rows, S = prediction vectors evaluated at once, k = number of
+groups (``groups.max() + 1`` unless given), 2 = the labels {0, 1}.
+
+Every function also takes a batch: predictions ``p`` of shape (S, N) (and
+weights of shape (N,) or (S, N)) give the S disparities, shape (S,), in one
+pass, each equal to the call on its row (:func:`disparities` is the batched
+entry point, for any disparity function).
 
 The maxima are exact (a full ``Tensor.max()``), not smoothed: the disparity
 is piecewise smooth and its gradient is a subgradient, spread evenly over ties.
@@ -43,33 +48,85 @@ def _labels(y):
 
 
 def _evaluate(constraint, p, groups, y, weight, n_groups):
-    """(N,) predictions -> () disparity under ``constraint``, differentiable in ``p``."""
-    w = torch.ones_like(p) if weight is None else weight.to(dtype=p.dtype)  # (N,)
+    """(N,) or (S, N) predictions -> () or (S,) disparities, differentiable in ``p``."""
+    batched = p.dim() == 2
+    H = p.T if batched else p[:, None]  # (N, S) or (N, 1)
+    if weight is None:
+        w = torch.ones_like(H[:, 0])  # (N,)
+    else:
+        w = weight.to(dtype=p.dtype)
+        w = w.T if w.dim() == 2 else w  # (N, S) per column, or (N,) shared
     labels = _labels(y) if constraint.needs_labels else None
-    return constraint.evaluate(p[:, None], groups, labels, w,
-                               n_groups=_n_groups(groups, n_groups), segment_sum=_segment_sum)
+    return constraint.evaluate(H, groups, labels, w, n_groups=_n_groups(groups, n_groups),
+                               segment_sum=_segment_sum, per_column=batched)
 
 
+def _batched(fn):
+    """Mark ``fn`` as accepting (S, N) predictions (see :func:`disparities`)."""
+    fn.batched = True
+    return fn
+
+
+def disparities(constraint_fn, P, groups, y=None, *, weight=None, n_groups=None):
+    """Disparity of each row of ``P`` in one pass: (S, N) -> (S,).
+
+    Parameters
+    ----------
+    constraint_fn : callable
+        A disparity ``fn(p, groups, y, *, weight=None, n_groups=None)``, such
+        as :func:`get_torch_constraint`'s; functions not marked as batched are
+        called once per row.
+    P : Tensor of shape (S, N)
+        Predictions, one row per classifier.
+    groups, y, n_groups
+        As in :func:`demographic_parity`.
+    weight : Tensor of shape (N,) or (S, N), optional
+        Row weights, shared or one row of weights per prediction row.
+
+    Returns
+    -------
+    Tensor of shape (S,)
+        ``disparities(fn, P, ...)[s]`` equals ``fn(P[s], ..., weight=weight[s])``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> P = torch.tensor([[1.0, 1.0, 0.0, 0.0], [1.0, 0.0, 1.0, 0.0]])
+    >>> disparities(demographic_parity, P, torch.tensor([0, 0, 1, 1])).tolist()
+    [0.5, 0.0]
+    """
+    if getattr(constraint_fn, "batched", False):
+        return constraint_fn(P, groups, y, weight=weight, n_groups=n_groups)
+    rows = [None if weight is None else weight if weight.dim() == 1 else weight[s]
+            for s in range(P.shape[0])]
+    return torch.stack([constraint_fn(p, groups, y, weight=w, n_groups=n_groups)
+                        for p, w in zip(P, rows)])
+
+
+@_batched
 def demographic_parity(p, groups, y=None, *, weight=None, n_groups=None):
     """Differentiable Δ_DP = max_a |E_w[p | g=a] - E_w[p]|.
 
     Parameters
     ----------
-    p : Tensor of shape (N,)
-        Predicted probabilities (or 0/1 predictions), float.
+    p : Tensor of shape (N,) or (S, N)
+        Predicted probabilities (or 0/1 predictions), float; (S, N) is a
+        batch of S prediction vectors.
     groups : Tensor of shape (N,), int64
         Group codes in 0 .. k-1.
     y : Tensor of shape (N,), optional
         Ignored; accepted so the three functions share one signature.
-    weight : Tensor of shape (N,), optional
-        Non-negative row weights: E_w[p | cell] = Σ w p / Σ w over the cell.
+    weight : Tensor of shape (N,) or (S, N), optional
+        Non-negative row weights: E_w[p | cell] = Σ w p / Σ w over the cell
+        ((S, N): one row of weights per prediction vector).
     n_groups : int, optional
         k; defaults to ``groups.max() + 1`` (one device sync).
 
     Returns
     -------
-    Tensor of shape ()
-        The disparity, differentiable with respect to ``p``.
+    Tensor of shape () or (S,)
+        The disparity (one per prediction vector), differentiable with
+        respect to ``p``.
 
     Examples
     --------
@@ -81,6 +138,7 @@ def demographic_parity(p, groups, y=None, *, weight=None, n_groups=None):
     return _evaluate(_DP, p, groups, y, weight, n_groups)
 
 
+@_batched
 def equalized_odds(p, groups, y, *, weight=None, n_groups=None):
     """Differentiable Δ_EO = max_{a,y} |E_w[p | g=a, Y=y] - E_w[p | Y=y]|.
 
@@ -89,7 +147,7 @@ def equalized_odds(p, groups, y, *, weight=None, n_groups=None):
 
     Returns
     -------
-    Tensor of shape ()
+    Tensor of shape () or (S,)
 
     Examples
     --------
@@ -101,6 +159,7 @@ def equalized_odds(p, groups, y, *, weight=None, n_groups=None):
     return _evaluate(_EO, p, groups, y, weight, n_groups)
 
 
+@_batched
 def error_rate_balance(p, groups, y, *, weight=None, n_groups=None):
     """Differentiable Δ_EB = max_{a,a',y} |E_w[p | g=a, Y=y] - E_w[p | g=a', Y=y]|.
 
@@ -108,7 +167,7 @@ def error_rate_balance(p, groups, y, *, weight=None, n_groups=None):
 
     Returns
     -------
-    Tensor of shape ()
+    Tensor of shape () or (S,)
 
     Examples
     --------
@@ -140,9 +199,10 @@ def get_torch_constraint(name):
     Returns
     -------
     callable
-        ``f(p, groups, y, *, weight=None, n_groups=None) -> Tensor of shape ()``;
-        :func:`demographic_parity`, :func:`equalized_odds` or
-        :func:`error_rate_balance` for the built-in constraints.
+        ``f(p, groups, y, *, weight=None, n_groups=None) -> Tensor of shape ()``
+        (``(S,)`` for (S, N) predictions); :func:`demographic_parity`,
+        :func:`equalized_odds` or :func:`error_rate_balance` for the built-in
+        constraints.
 
     Examples
     --------
@@ -156,6 +216,7 @@ def get_torch_constraint(name):
     def torch_disparity(p, groups, y=None, *, weight=None, n_groups=None):
         return _evaluate(constraint, p, groups, y, weight, n_groups)
 
+    torch_disparity.batched = True
     torch_disparity.__name__ = constraint.name
     torch_disparity.__doc__ = f"Differentiable {constraint!r} (see :func:`demographic_parity`)."
     return torch_disparity

@@ -37,6 +37,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
+from .disparity import disparities
 from .gumbel import gumbel_perturb
 from .learners import predict_logits
 
@@ -49,7 +50,7 @@ def hard_metrics(theta, task, constraint_fn, n_groups):
     pred = (predict_logits(task.Z_V, theta) > 0).to(task.y_V.dtype)  # (S, N_V)
     tp = (pred * task.y_V).sum(-1)
     f1 = 2 * tp / (pred.sum(-1) + task.y_V.sum()).clamp_min(1.0)
-    disp = torch.stack([constraint_fn(ps, task.g_V, task.y_V, n_groups=n_groups) for ps in pred])
+    disp = disparities(constraint_fn, pred, task.g_V, task.y_V, n_groups=n_groups)  # (S,)
     return f1, disp
 
 

@@ -11,8 +11,8 @@ The relaxation used here is a *soft k-hot* vector
 
 where ``s = logits + g`` are the perturbed logits and the threshold ``t`` solves
 the sum constraint. Every ``w_i`` lies in ``[0, 1]``, the sum is exactly ``k``
-(to bisection precision) and ``w`` tends to the hard top-k mask as ``tau -> 0``.
-``t`` is found by bisection without gradient; one Newton step on
+(to float precision) and ``w`` tends to the hard top-k mask as ``tau -> 0``.
+``t`` is found by safeguarded Newton steps without gradient; one Newton step on
 ``F(t) = sum_i w_i(t) - k`` then makes ``t`` differentiable with the gradient of
 the implicit function theorem, ``dt/ds = -(dF/ds) / (dF/dt)``.
 """
@@ -20,7 +20,7 @@ the implicit function theorem, ``dt/ds = -(dF/ds) / (dF/dt)``.
 import torch
 
 _UNIFORM_EPS = 1e-6
-_BISECTION_STEPS = 60
+_MAX_STEPS = 60
 
 
 def sample_gumbel(shape, *, generator=None, dtype=torch.float32, device=None):
@@ -65,24 +65,34 @@ def gumbel_perturb(logits, *, generator=None, scale=1.0):
 
 
 def _threshold(scores, k, tau):
-    """Bisection for ``t`` with ``sum sigmoid((scores - t) / tau) = k`` (no gradient).
+    """Solve ``sum sigmoid((scores - t) / tau) = k`` for ``t`` (no gradient).
 
-    Stops early once an iteration leaves the bracket unchanged (it is then a
-    fixed point), which gives exactly the result of all the steps.
+    Safeguarded Newton: ``F(t) = sum sigmoid((scores - t) / tau) - k`` is
+    decreasing in ``t``; each step keeps a bracket ``[lo, hi]`` around the
+    root and falls back to its midpoint when a Newton step would leave it.
+    Started between the k-th and (k+1)-th largest scores, it reaches the
+    root to float precision in a few steps where plain bisection takes 60.
     """
     # scores (..., N) -> t (..., 1)
     n = scores.shape[-1]
     span = tau * (torch.log(torch.tensor(float(n), dtype=scores.dtype)) + 20.0)
-    lo = scores.amin(dim=-1, keepdim=True) - span
-    hi = scores.amax(dim=-1, keepdim=True) + span
-    for _ in range(_BISECTION_STEPS):
-        mid = 0.5 * (lo + hi)
-        too_many = torch.sigmoid((scores - mid) / tau).sum(dim=-1, keepdim=True) > k
-        new_lo, new_hi = torch.where(too_many, mid, lo), torch.where(too_many, hi, mid)
-        if torch.equal(new_lo, lo) and torch.equal(new_hi, hi):
-            break  # a fixed point: the remaining steps would change nothing
-        lo, hi = new_lo, new_hi
-    return 0.5 * (lo + hi)
+    lo = scores.amin(dim=-1, keepdim=True) - span  # F(lo) > 0
+    hi = scores.amax(dim=-1, keepdim=True) + span  # F(hi) < 0
+    top = scores.topk(k + 1, dim=-1).values
+    t = 0.5 * (top[..., k - 1:k] + top[..., k:k + 1])
+    tiny, eps = torch.finfo(scores.dtype).tiny, torch.finfo(scores.dtype).eps
+    for _ in range(_MAX_STEPS):
+        w = torch.sigmoid((scores - t) / tau)
+        excess = w.sum(dim=-1, keepdim=True) - k
+        too_many = excess > 0  # t is below the root
+        lo, hi = torch.where(too_many, t, lo), torch.where(too_many, hi, t)
+        slope = (w * (1.0 - w)).sum(dim=-1, keepdim=True) / tau  # -F'(t)
+        new = t + excess / slope.clamp_min(tiny)
+        new = torch.where((new >= lo) & (new <= hi), new, 0.5 * (lo + hi))
+        if bool(((new - t).abs() <= 4 * eps * t.abs().clamp_min(tau)).all()):
+            return new
+        t = new
+    return t
 
 
 def soft_topk(scores, k, tau):

@@ -30,6 +30,7 @@ import torch
 import torch.nn.functional as F
 
 from .config import inner_learner_kind
+from .disparity import disparities
 
 
 def predict_logits(Z, theta):
@@ -99,12 +100,18 @@ class InnerLearner:
         return dataclasses.replace(self, **changes)
 
 
+def _ridge(theta, l2):
+    # (S, d+1) -> (d+1,): l2 on beta, a tiny ridge on the (unpenalised) intercept
+    reg = torch.full_like(theta[0], l2)
+    reg[-1] = 1e-6 * max(l2, 1.0)
+    return reg
+
+
 def _newton_step(X1, y, w, theta, l2, lr, penalty=None):
     # X1 (N, d+1), y (N,), w (S, N), theta (S, d+1) -> (S, d+1)
     z = theta @ X1.T  # (S, N)
     p = torch.sigmoid(z)
-    reg = torch.full_like(theta[0], l2)
-    reg[-1] = 1e-6 * max(l2, 1.0)  # intercept unpenalised (tiny ridge for stability)
+    reg = _ridge(theta, l2)
     grad = (w * (p - y)) @ X1 + reg * theta  # (S, d+1)
     curv = w * p * (1.0 - p)  # (S, N)
     hess = (X1.T * curv.unsqueeze(1)) @ X1 + torch.diag_embed(reg.expand_as(theta))
@@ -113,6 +120,14 @@ def _newton_step(X1, y, w, theta, l2, lr, penalty=None):
         grad, hess = grad + pen_grad, hess + pen_curv
     step = torch.linalg.solve(hess, grad.unsqueeze(-1)).squeeze(-1)
     return theta - lr * step
+
+
+def _unrolled_steps(X1, y, w, theta, learner, penalty):
+    """The learner's last ``unroll`` Newton steps from a detached ``theta``, in the graph."""
+    unroll = min(max(int(learner.unroll), 0), learner.n_steps)
+    for _ in range(unroll):
+        theta = _newton_step(X1, y, w, theta, learner.l2, learner.lr, penalty)
+    return theta
 
 
 @dataclass(frozen=True)
@@ -181,10 +196,10 @@ class LogisticLearner(InnerLearner):
             penalty0 = self._penalty(X0, y0, w0, g0)
             for _ in range(self.n_steps - unroll):
                 theta = _newton_step(X0, y0, w0, theta, self.l2, self.lr, penalty0)
+        if not unroll:
+            return theta
         penalty = self._penalty(X1, y, w, groups)
-        for _ in range(unroll):
-            theta = _newton_step(X1, y, w, theta, self.l2, self.lr, penalty)
-        return theta
+        return _unrolled_steps(X1, y, w, theta, self, penalty)
 
 
 def _squared_gap_terms(X1, groups, y, weight, theta, w, mu, constraint_fn, n_groups):
@@ -197,12 +212,10 @@ def _squared_gap_terms(X1, groups, y, weight, theta, w, mu, constraint_fn, n_gro
     create_graph = torch.is_grad_enabled() and w.requires_grad
     th = theta.detach().requires_grad_()
     with torch.enable_grad():
-        gaps = [constraint_fn(torch.sigmoid(X1 @ th[s]), groups, y,
-                              weight=None if weight is None else weight[s], n_groups=n_groups)
-                for s in range(th.shape[0])]
+        P = torch.sigmoid(th @ X1.T)  # (S, N): every sample in one pass
+        gap = disparities(constraint_fn, P, groups, y, weight=weight, n_groups=n_groups)  # (S,)
         # one backward pass for every sample: gap s depends on row s of th only
-        (d_gap,) = torch.autograd.grad(gaps, th, create_graph=create_graph)
-    gap = torch.stack(gaps)  # (S,)
+        (d_gap,) = torch.autograd.grad(gap.sum(), th, create_graph=create_graph)
     if not create_graph:
         gap, d_gap = gap.detach(), d_gap.detach()
     scale = mu * w.sum(-1)  # (S,)
@@ -331,9 +344,7 @@ class PoolPenalisedLearner(ParityPenalisedLearner):
             theta, w0 = theta.detach(), w.detach()
             for _ in range(self.n_steps - unroll):
                 theta = _newton_step(X1, y, w0, theta, self.l2, self.lr, penalty)
-        for _ in range(unroll):
-            theta = _newton_step(X1, y, w, theta, self.l2, self.lr, penalty)
-        return theta
+        return _unrolled_steps(X1, y, w, theta, self, penalty)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from .activelearn import activelearn_sim
+from .disparity import disparities
 from .distributed import Collective
 from .evaluation import hard_metrics
 from .learners import predict_logits
@@ -51,8 +52,8 @@ def outer_loss(theta, task, f1_weight=0.0, sharpness=4.0):
 
 def soft_disparity(theta, task, constraint_fn, n_groups, sharpness=4.0):
     """Differentiable disparity of sharpened predictions ``sigmoid(sharpness * z)``, (S,)."""
-    p = torch.sigmoid(sharpness * predict_logits(task.Z_V, theta))
-    return torch.stack([constraint_fn(ps, task.g_V, task.y_V, n_groups=n_groups) for ps in p])
+    p = torch.sigmoid(sharpness * predict_logits(task.Z_V, theta))  # (S, N_V)
+    return disparities(constraint_fn, p, task.g_V, task.y_V, n_groups=n_groups)
 
 
 def _as_lists(task, seed):

@@ -21,14 +21,13 @@ and best-policy keeping are hooks (:mod:`~skpanda.panda._nn.callbacks`). The
 recipe is a :class:`~skpanda.panda._nn.config.MetaTrainConfig`.
 """
 
-import copy
 import warnings
 
 import numpy as np
 import torch
 
 from .callbacks import Checkpoint, KeepBestPolicy, PeriodicEvaluation, Progress
-from .checkpoint import load_checkpoint  # noqa: F401  (re-exported for resuming)
+from .checkpoint import clone_state, load_checkpoint  # noqa: F401  (load_: re-exported)
 from .config import MetaTrainConfig
 from .distributed import current_collective, fingerprint
 from .evaluation import hard_metrics, holdout_plan
@@ -94,15 +93,15 @@ class MetaTrainRun:
         and each hook's :meth:`~.callbacks.Hook.save_point`.
         """
         return {"n_done": self.n_done, "last_eval": self.last_eval, "policy": self.snapshot(),
-                "optimizers": copy.deepcopy({"forward": self.forward_optimizer.state_dict(),
-                                             **self.proximal.state_dict()}),
+                "optimizers": clone_state({"forward": self.forward_optimizer.state_dict(),
+                                           **self.proximal.state_dict()}),
                 "lengths": {key: len(values) for key, values in self.history.items()},
                 "hooks": [hook.save_point() for hook in self.hooks]}
 
     def restore(self, point):
         """Return to a :meth:`save_point`: as if the iterations since had never run."""
         self.policy.load_state_dict(point["policy"])
-        optimizers = copy.deepcopy(point["optimizers"])
+        optimizers = clone_state(point["optimizers"])
         self.forward_optimizer.load_state_dict(optimizers["forward"])
         self.proximal.load_state_dict(optimizers)
         for key, length in point["lengths"].items():
