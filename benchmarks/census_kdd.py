@@ -35,6 +35,9 @@ peak RSS of each phase (Linux VmHWM after resetting it through
 
 Run (one thread; on a shared machine add ``nice``)::
 
+    OMP_NUM_THREADS=1 PYTHONPATH=$PWD python benchmarks/census_kdd.py --summarize \\
+        docs/census_kdd_runs/*.json             # the tables of saved runs
+
     OMP_NUM_THREADS=1 PYTHONPATH=$PWD python benchmarks/census_kdd.py --seed 0 --sensitive sex
     # smoke test: 5k rows, 2 meta-iterations
     OMP_NUM_THREADS=1 PYTHONPATH=$PWD python benchmarks/census_kdd.py --rows 5000 --n-iter 2 \\
@@ -212,8 +215,9 @@ def run_reference(split, encoder, args):
 
 def markdown(result):
     lines = ["| method | learner | test F1 | test Δ_DP | test Δ_EB | selector fit s (wall / CPU) "
-             "| select s (wall / CPU) | learner fit s | peak RSS MB (fit / select / learner) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| select s (wall / CPU) | learner fit s | peak RSS MB (fit / select / learner) "
+             "| positives in the B rows |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in result["rows"]:
         fit = (f"{r['selector_fit_wall_s']:.1f} / {r['selector_fit_cpu_s']:.1f}"
                if "selector_fit_wall_s" in r else "–")
@@ -223,11 +227,32 @@ def markdown(result):
             "selector_fit_peak_rss_mb", "select_peak_rss_mb", "learner_fit_peak_rss_mb"))
         lines.append(f"| {r['method']} | {r['learner']} | {r['f1']:.3f} | {r['delta_dp']:.3f} "
                      f"| {r['delta_eb']:.3f} | {fit} | {sel} | {r['learner_fit_wall_s']:.2f} "
-                     f"| {peaks} |")
+                     f"| {peaks} | {r.get('positive_share', float('nan')):.3f} |")
     return "\n".join(lines)
 
 
+def summarize(paths):
+    """Print the table of each saved run (``--summarize runs/*.json``)."""
+    for path in paths:
+        result = json.loads(Path(path).read_text())
+        d, p = result["data"], result.get("panda")
+        print(f"\n### {Path(path).name}\n\n`{result['command']}`\n")
+        print(f"D0 {d['n_d0']:,} / pool {d['n_pool']:,} / test {d['n_test']:,} rows, "
+              f"{d['n_features']} features, groups {d['groups']} (pool counts "
+              f"{d['pool_group_counts']}); load + split {d['load_split_wall_s']:.0f} s wall "
+              f"({d['load_split_cpu_s']:.0f} s CPU)" + (
+                  f"; PANDA fit {p['fit_wall_s']:.0f} s wall ({p['fit_cpu_s']:.0f} s CPU, "
+                  f"peak RSS {p['fit_peak_rss_mb']:.0f} MB)" if p else "") +
+              f"; whole run {result['total_wall_s']:.0f} s wall ({result['total_cpu_s']:.0f} s "
+              f"CPU), max RSS {result['max_rss_mb_getrusage']:.0f} MB; load average "
+              f"{result['machine']['loadavg_start'][0]:.1f} at start, "
+              f"{result['machine']['loadavg_end'][0]:.1f} at end.\n")
+        print(markdown(result))
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--summarize":
+        return summarize(sys.argv[2:])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--sensitive", choices=("sex", "race"), default="sex")
