@@ -231,8 +231,28 @@ def markdown(result):
     return "\n".join(lines)
 
 
+def combined(results):
+    """One row per method x learner, F1 / Delta_DP / Delta_EB of each run side by side."""
+    names = [Path(r["_path"]).stem for r in results]
+    keys = list(dict.fromkeys((row["method"].split(" (")[0], row["learner"])
+                              for r in results for row in r["rows"]))
+    lines = ["| method | learner | " + " | ".join(f"{n}: F1 / Δ_DP / Δ_EB" for n in names) + " |",
+             "|---|---|" + "---|" * len(names)]
+    for method, learner in keys:
+        cells = []
+        for r in results:
+            row = next((x for x in r["rows"] if x["method"].split(" (")[0] == method
+                        and x["learner"] == learner), None)
+            cells.append("–" if row is None else
+                         f"{row['f1']:.3f} / {row['delta_dp']:.3f} / {row['delta_eb']:.3f}")
+        lines.append(f"| {method} | {learner} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def summarize(paths):
-    """Print the table of each saved run (``--summarize runs/*.json``)."""
+    """Print the combined table, then each saved run's (``--summarize runs/*.json``)."""
+    results = [{**json.loads(Path(p).read_text()), "_path": p} for p in paths]
+    print(combined(results))
     for path in paths:
         result = json.loads(Path(path).read_text())
         d, p = result["data"], result.get("panda")
