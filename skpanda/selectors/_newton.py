@@ -85,14 +85,54 @@ def _rowdot(A, B):
     return np.einsum("mp,mp->m", A, B)
 
 
-def _newton_direction(X, Z, xn, sn, G, lam):
-    """-H_j^{-1} g_j with each problem's exact Hessian (batched, dense p x p); Z = W X^T."""
+def _newton_direction(X, Z, xn, sn, G, lam, block_floats=2**21):
+    """-H_j^{-1} g_j with each problem's exact Hessian (batched, dense p x p).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, p)
+        Training rows, with the intercept column.
+    Z : ndarray of shape (m, n)
+        ``W @ X.T``, the margins of each problem's weights.
+    xn : ndarray of shape (m, p)
+        Each problem's extra row.
+    sn : ndarray of shape (m,)
+        Curvature of the extra row's loss.
+    G : ndarray of shape (m, p)
+        Gradients.
+    lam : ndarray of shape (p,)
+        L2 strength per weight.
+    block_floats : int, default=2**21
+        Size bound of the temporary weighted block of rows: each Hessian is
+        summed over blocks of :func:`_hessian_row_block` rows of ``X``, one
+        problem at a time, so memory stays ``O(m p^2 + block_floats)`` instead
+        of the ``O(m n p)`` of one batched product (15 GB for 32 problems on
+        120k rows of 503 one-hot features).
+
+    Returns
+    -------
+    ndarray of shape (m, p)
+    """
     S = expit(Z)
     S = S * (1.0 - S)                                  # (m, n)
-    H = np.matmul((X[None, :, :] * S[:, :, None]).transpose(0, 2, 1), X)
+    m, n = Z.shape
+    H = np.zeros((m, lam.size, lam.size))
+    rows = _hessian_row_block(n, lam.size, block_floats)
+    for i in range(0, n, rows):
+        Xb = X[i:i + rows]
+        for j in range(m):
+            H[j] += (Xb * S[j, i:i + rows, None]).T @ Xb
     H += sn[:, None, None] * xn[:, :, None] * xn[:, None, :]
     H[:, np.arange(lam.size), np.arange(lam.size)] += lam
     return -np.linalg.solve(H, G[:, :, None])[:, :, 0]
+
+
+def _hessian_row_block(n, p, block_floats):
+    """Rows of ``X`` per block in :func:`_newton_direction`: ``rows * p <= block_floats``.
+
+    At least one row; at most ``n``.
+    """
+    return int(min(n, max(1, block_floats // max(1, p))))
 
 
 def _span_system(X, xn, lam):
