@@ -12,50 +12,37 @@ Usage::
         '''
 """
 
+# Everything after ``y_true`` in a Table-1 metric's Parameters and Returns.
+_METRIC_PARAMETERS_REST = """    y_pred : array-like of shape (n_samples,)
+        Predictions ``h``: 0/1 labels, or probabilities of the positive class in
+        [0, 1] (then every expectation is a mean probability).
+    sensitive_features : array-like of shape (n_samples,) or (n_samples, n_columns)
+        Group of each row (strings, integers, ...). Several columns define one
+        group per distinct combination. At least two groups are required.
+    method : {"difference", "ratio"}, default="difference"
+        ``"difference"``: the largest absolute gap (Table 1). ``"ratio"``: the
+        smallest ratio ``min(u, v) / max(u, v)`` over the same pairs of
+        expectations ``(u, v)``, with ``0 / 0 := 1``; 1 means parity.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Row weights; expectations become weighted means ``sum(w h) / sum(w)``.
+
+    Returns
+    -------
+    float
+        In [0, 1]. 0 (difference) or 1 (ratio) means perfect parity."""
+
 _SHARED = {
     "metric_parameters_y_optional": """Parameters
     ----------
     y_true : array-like of shape (n_samples,) or None
         Ignored (demographic parity does not look at labels); accepted so all
         metrics share one signature.
-    y_pred : array-like of shape (n_samples,)
-        Predictions ``h``: 0/1 labels, or probabilities of the positive class in
-        [0, 1] (then every expectation is a mean probability).
-    sensitive_features : array-like of shape (n_samples,) or (n_samples, n_columns)
-        Group of each row (strings, integers, ...). Several columns define one
-        group per distinct combination. At least two groups are required.
-    method : {"difference", "ratio"}, default="difference"
-        ``"difference"``: the largest absolute gap (Table 1). ``"ratio"``: the
-        smallest ratio ``min(u, v) / max(u, v)`` over the same pairs of
-        expectations ``(u, v)``, with ``0 / 0 := 1``; 1 means parity.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Row weights; expectations become weighted means ``sum(w h) / sum(w)``.
-
-    Returns
-    -------
-    float
-        In [0, 1]. 0 (difference) or 1 (ratio) means perfect parity.""",
+""" + _METRIC_PARAMETERS_REST,
     "metric_parameters": """Parameters
     ----------
     y_true : array-like of shape (n_samples,)
         True binary labels, 0/1 or booleans.
-    y_pred : array-like of shape (n_samples,)
-        Predictions ``h``: 0/1 labels, or probabilities of the positive class in
-        [0, 1] (then every expectation is a mean probability).
-    sensitive_features : array-like of shape (n_samples,) or (n_samples, n_columns)
-        Group of each row (strings, integers, ...). Several columns define one
-        group per distinct combination. At least two groups are required.
-    method : {"difference", "ratio"}, default="difference"
-        ``"difference"``: the largest absolute gap (Table 1). ``"ratio"``: the
-        smallest ratio ``min(u, v) / max(u, v)`` over the same pairs of
-        expectations ``(u, v)``, with ``0 / 0 := 1``; 1 means parity.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Row weights; expectations become weighted means ``sum(w h) / sum(w)``.
-
-    Returns
-    -------
-    float
-        In [0, 1]. 0 (difference) or 1 (ratio) means perfect parity.""",
+""" + _METRIC_PARAMETERS_REST,
     "metric_empty_cells": """A (group, label) cell without rows (or with zero total weight) has no
     conditional mean: it is skipped, never NaN. When nothing comparable remains
     the disparity is 0.0 (difference) or 1.0 (ratio).""",

@@ -14,24 +14,13 @@ pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::Deprec
                                         "ignore:.*Setting a value on a Series.*")
 
 
-def _data(seed, k=2, n=150, n_pool=600):
-    rng = np.random.RandomState(seed)
-    X, g = rng.normal(size=(n, 3)), rng.randint(k, size=n)
-    X[:, 1] += g
-    y = (X[:, 0] + X[:, 1] + rng.normal(size=n) > 1).astype(int)
-    gu = rng.randint(k, size=n_pool)
-    Xu = rng.normal(size=(n_pool, 3))
-    Xu[:, 1] += gu
-    return X, y, g, Xu, gu
-
-
 def _fit(X, y, g, Xu, gu, **params):
     return PoolExponentiatedGradient(rho=0.05, random_state=0, **params).fit(
         X, y, sensitive_features=g, X_unlabeled=Xu, sensitive_features_unlabeled=gu)
 
 
-def test_clusters_never_mix_groups_and_inertia_is_the_kmeans_objective():
-    X, _, _, Xu, gu = _data(0, k=3)
+def test_clusters_never_mix_groups_and_inertia_is_the_kmeans_objective(pool_problem):
+    X, _, _, Xu, gu = pool_problem(0, k=3, n_pool=600)
     assign, centers, inertia = compress_pool(Xu, gu, 10, random_state=0)
     assert centers.shape[0] <= 30
     for c in np.unique(assign):
@@ -40,8 +29,8 @@ def test_clusters_never_mix_groups_and_inertia_is_the_kmeans_objective():
     np.testing.assert_allclose(inertia, ((Xu - centers[assign]) ** 2).sum())
 
 
-def test_compression_to_every_row_matches_the_exact_fit():
-    X, y, g, Xu, gu = _data(1)
+def test_compression_to_every_row_matches_the_exact_fit(pool_problem):
+    X, y, g, Xu, gu = pool_problem(1, n_pool=600)
     exact = _fit(X, y, g, Xu, gu, pool_compression=None)
     whole = _fit(X, y, g, Xu, gu, pool_compression=Xu.shape[0])
     assert whole.compression_inertia_ == 0.0
@@ -51,8 +40,8 @@ def test_compression_to_every_row_matches_the_exact_fit():
 
 @settings(max_examples=6, deadline=None)
 @given(seed=st.integers(0, 10_000), k=st.integers(2, 4), m=st.sampled_from([4, 16]))
-def test_bound_holds_on_the_pool_with_a_coarse_compression(seed, k, m):
-    X, y, g, Xu, gu = _data(seed, k=k)
+def test_bound_holds_on_the_pool_with_a_coarse_compression(pool_problem, seed, k, m):
+    X, y, g, Xu, gu = pool_problem(seed, k=k, n_pool=600)
     clf = _fit(X, y, g, Xu, gu, pool_compression=m)
     assert clf.compression_inertia_ > 0
     h = clf.predict_proba(Xu)[:, 1]
@@ -60,8 +49,8 @@ def test_bound_holds_on_the_pool_with_a_coarse_compression(seed, k, m):
     assert demographic_parity(None, h, sensitive_features=gu) <= 0.05 + 0.02
 
 
-def test_fitted_predictors_are_plain_learners():
-    X, y, g, Xu, gu = _data(2)
+def test_fitted_predictors_are_plain_learners(pool_problem):
+    X, y, g, Xu, gu = pool_problem(2, n_pool=600)
     clf = _fit(X, y, g, Xu, gu, pool_compression=8)
     kinds = {type(h).__name__ for h in clf.eg_.predictors_}
     assert kinds <= {"LogisticRegression", "DummyClassifier"}
@@ -69,7 +58,7 @@ def test_fitted_predictors_are_plain_learners():
 
 
 @pytest.mark.parametrize("value", [0, -3, 2.5, True, "all"])
-def test_bad_pool_compression(value):
-    X, y, g, Xu, gu = _data(3)
+def test_bad_pool_compression(pool_problem, value):
+    X, y, g, Xu, gu = pool_problem(3, n_pool=600)
     with pytest.raises(ValueError, match="pool_compression=.* must be a positive int"):
         _fit(X, y, g, Xu, gu, pool_compression=value)

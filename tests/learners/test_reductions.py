@@ -12,19 +12,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::Deprec
                                         "ignore:.*Setting a value on a Series.*")
 
 
-def _data(seed, k=2, n=150, n_pool=400):
-    rng = np.random.RandomState(seed)
-    X, g = rng.normal(size=(n, 3)), rng.randint(k, size=n)
-    X[:, 1] += g
-    y = (X[:, 0] + X[:, 1] + rng.normal(size=n) > 1).astype(int)
-    gu = rng.randint(k, size=n_pool)
-    Xu = rng.normal(size=(n_pool, 3))
-    Xu[:, 1] += gu
-    return X, y, g, Xu, gu
-
-
-def test_without_unlabeled_rows_equals_fairlearn_on_the_labeled_rows():
-    X, y, g, _, _ = _data(0)
+def test_without_unlabeled_rows_equals_fairlearn_on_the_labeled_rows(pool_problem):
+    X, y, g, _, _ = pool_problem(0)
     ours = PoolExponentiatedGradient(rho=0.05, random_state=0).fit(X, y, sensitive_features=g)
     ref = ExponentiatedGradient(LogisticRegression(solver="liblinear"),
                                 DemographicParity(difference_bound=0.05)).fit(
@@ -34,8 +23,8 @@ def test_without_unlabeled_rows_equals_fairlearn_on_the_labeled_rows():
 
 
 @pytest.mark.parametrize("k", [2, 3])
-def test_dp_moment_is_measured_on_the_unlabeled_rows(k):
-    X, y, g, Xu, gu = _data(1, k=k)
+def test_dp_moment_is_measured_on_the_unlabeled_rows(pool_problem, k):
+    X, y, g, Xu, gu = pool_problem(1, k=k)
     clf = PoolExponentiatedGradient(rho=0.05, random_state=0).fit(
         X, y, sensitive_features=g, X_unlabeled=Xu, sensitive_features_unlabeled=gu)
     assert clf.pool_rows_used_
@@ -47,8 +36,8 @@ def test_dp_moment_is_measured_on_the_unlabeled_rows(k):
         demographic_parity(None, unconstrained, sensitive_features=gu)
 
 
-def test_predict_is_seeded_and_follows_predict_proba():
-    X, y, g, Xu, gu = _data(2)
+def test_predict_is_seeded_and_follows_predict_proba(pool_problem):
+    X, y, g, Xu, gu = pool_problem(2)
     clf = PoolExponentiatedGradient(rho=0.05, random_state=3).fit(
         X, y, sensitive_features=g, X_unlabeled=Xu, sensitive_features_unlabeled=gu)
     proba = clf.predict_proba(Xu)
@@ -58,29 +47,29 @@ def test_predict_is_seeded_and_follows_predict_proba():
     assert abs(clf.predict(Xu).mean() - proba[:, 1].mean()) < 0.1
 
 
-def test_groups_only_in_the_pool_are_fine():
-    X, y, g, Xu, gu = _data(3)
+def test_groups_only_in_the_pool_are_fine(pool_problem):
+    X, y, g, Xu, gu = pool_problem(3)
     clf = PoolExponentiatedGradient(rho=0.05).fit(
         X, y, X_unlabeled=Xu, sensitive_features_unlabeled=np.where(gu == 1, "b", "new"))
     assert clf.pool_rows_used_
 
 
-def test_odds_constraints_use_the_labeled_rows():
-    X, y, g, Xu, gu = _data(4)
+def test_odds_constraints_use_the_labeled_rows(pool_problem):
+    X, y, g, Xu, gu = pool_problem(4)
     clf = PoolExponentiatedGradient(constraint="eb", rho=0.1).fit(
         X, y, sensitive_features=g, X_unlabeled=Xu, sensitive_features_unlabeled=gu)
     assert not clf.pool_rows_used_
 
 
 @pytest.mark.parametrize("rho", [0, 1, 2.0, None])
-def test_bad_rho(rho):
-    X, y, g, _, _ = _data(5)
+def test_bad_rho(pool_problem, rho):
+    X, y, g, _, _ = pool_problem(5)
     with pytest.raises(ValueError, match="strictly between 0 and 1"):
         PoolExponentiatedGradient(rho=rho).fit(X, y, sensitive_features=g)
 
 
-def test_bad_unlabeled_columns():
-    X, y, g, Xu, gu = _data(6)
+def test_bad_unlabeled_columns(pool_problem):
+    X, y, g, Xu, gu = pool_problem(6)
     with pytest.raises(ValueError, match="X_unlabeled has 4 columns but X has 3"):
         PoolExponentiatedGradient().fit(X, y, sensitive_features=g,
                                         X_unlabeled=np.c_[Xu, Xu[:, 0]],
