@@ -108,6 +108,7 @@ def panda_params(variant, args, seed, n_iter=None):
            "panda-pool": PoolThresholdClassifier(rho=args.pool_rho, random_state=seed),
            "panda-sgd": make_sgd(sgd_cfg(args), seed)}[variant]
     kw = {} if n_iter is None else {"n_iter": n_iter}
+    kw.update(json.loads(args.panda_params))
     return PandaQuerySelector(budget=B, rho=RHO, estimator=est, random_state=seed, **kw)
 
 
@@ -118,7 +119,8 @@ def sgd_cfg(args):
 def cache_path(variant, seed, args, n_iter=None):
     tag = {"panda": "", "panda-pool": "",  # the inner learner ignores the pool rho
            "panda-sgd": f"_eta{args.sgd_eta0}_ep{args.sgd_epochs}"}[variant]
-    return Path(args.cache) / f"{variant}{tag}_it{n_iter or 'def'}_seed{seed}"
+    extra = "".join(f"_{k}{v}" for k, v in sorted(json.loads(args.panda_params).items()))
+    return Path(args.cache) / f"{variant}{tag}{extra}_it{n_iter or 'def'}_seed{seed}"
 
 
 def meta_path(path):
@@ -132,7 +134,7 @@ def fitted_panda(variant, s, seed, args, n_iter=None):
     path = cache_path(variant, seed, args, n_iter)
     meta = meta_path(path)
     if meta.is_file():
-        est = panda_params(variant, args, seed).estimator
+        est = panda_params(variant, args, seed).estimator  # (extra params: only in the tag)
         return (PandaQuerySelector.load(path / "panda.pt", estimator=est, device="cpu"),
                 json.loads(meta.read_text())["fit_s"])
     panda = panda_params(variant, args, seed, n_iter)
@@ -373,6 +375,9 @@ def main():
     parser.add_argument("--fit-only", nargs="+", choices=("panda", "panda-pool", "panda-sgd"),
                         help="only fit and cache these PANDA variants")
     parser.add_argument("--cache", default="/tmp/pool_panda_cache")
+    parser.add_argument("--panda-params", default="{}",
+                        help='JSON of PandaQuerySelector parameters for every PANDA variant, '
+                             'e.g. \'{"n_iter": 100, "pool_size": 4000}\' (part of the cache name)')
     args = parser.parse_args()
     t0 = time.perf_counter()
     if args.fit_only:  # fill the PANDA cache (no evaluation)

@@ -9,6 +9,12 @@ difference is compared with)::
 
     python benchmarks/pool_panda_paired.py \
         docs/pool_panda_runs/pool_panda_seeds10-14_n5_2026-12-03.md
+
+With ``--against OTHER`` it compares every PANDA row of the first run with the
+same row of ``OTHER`` (e.g. PANDA fitted with new defaults vs old defaults, same
+seeds, same random rows)::
+
+    python benchmarks/pool_panda_paired.py NEW.md --against OLD.md
 """
 
 import re
@@ -32,10 +38,11 @@ def read(path):
     return rows, seeds
 
 
-def compare(rows, seeds, a, b):
-    if a not in rows or b not in rows:
+def compare(rows, seeds, a, b, other=None):
+    other = rows if other is None else other
+    if a not in rows or b not in other:
         return
-    x, y = rows[a], rows[b]
+    x, y = rows[a], other[b]
     ok = ~np.isnan(x[:, 0]) & ~np.isnan(y[:, 0])
     if not ok.any():
         return
@@ -43,13 +50,27 @@ def compare(rows, seeds, a, b):
     t = ttest_rel(x[ok, 0], y[ok, 0]) if n > 2 else None
     tp = f"; paired t {t.statistic:+.1f}, p {t.pvalue:.2f}" if t is not None else ""
     per = " ".join(f"{s}:{v:+.3f}" for s, v in zip(np.array(seeds)[ok], d[:, 0]))
-    print(f"{a}  −  {b.split(' | ')[1]}: n={n}  ΔF1 {d[:, 0].mean():+.3f} ± {d[:, 0].std():.3f}"
+    ref = "the other run" if other is not rows else b.split(" | ")[1]
+    print(f"{a}  −  {ref}: n={n}  ΔF1 {d[:, 0].mean():+.3f} ± {d[:, 0].std():.3f}"
           f" (>0 on {int((d[:, 0] > 0).sum())}/{n}; {per}{tp})  ΔΔ_DP {d[:, 1].mean():+.3f}"
           f" ± {d[:, 1].std():.3f}  | seed std of F1 on these seeds: {x[ok, 0].std():.3f}"
           f" vs {y[ok, 0].std():.3f}")
 
 
+def against(path, other_path):
+    """Each PANDA row of ``path`` minus the same row of ``other_path`` (same seeds)."""
+    rows, seeds = read(path)
+    other, other_seeds = read(other_path)
+    if seeds != other_seeds:
+        raise SystemExit(f"the runs have different seeds: {seeds} vs {other_seeds}")
+    for name in rows:
+        if "panda" in name.split(" | ")[1]:
+            compare(rows, seeds, name, name, other)
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[2] == "--against":
+        return against(sys.argv[1], sys.argv[3])
     rows, seeds = read(sys.argv[1])
     for learner in ("Pool", "LR", "EG", "SGD", "EG-SGD"):
         for sel in ("panda", "panda-pool", "panda-sgd"):

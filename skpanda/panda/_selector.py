@@ -19,12 +19,31 @@ from ..selectors._validation import split_sensitive_column
 from ._persistence import check_resumable, fit_fingerprint, load_selector, save_selector
 
 _MIN_GROUP_ROWS = 4
+_MAX_DEFAULT_POOL = 4000  # rows of a default simulated pool (with at least 10 x budget)
 # fairness_penalty="auto" for a downstream learner that enforces parity (a fairlearn
 # reduction, a pool-aware learner): the penalty mu of the simulated classifier.
 _AUTO_PENALTY = 30.0
 
 
 @fill_doc
+def default_pool_size(n_rows, budget):
+    """Rows of the simulated pool when ``pool_size=None``: half of D0, capped.
+
+    The cap is ``max(4000, 10 * budget)``: an iteration's cost grows with the
+    simulated pool, and a pool ten times the budget already asks the policy
+    to choose (issue #11; quality against the uncapped pool in
+    ``docs/panda_speed.md``).
+
+    Examples
+    --------
+    >>> default_pool_size(2000, 40), default_pool_size(24421, 400)
+    (1000, 4000)
+    >>> default_pool_size(100000, 1000)
+    10000
+    """
+    return min(n_rows // 2, max(_MAX_DEFAULT_POOL, 10 * budget))
+
+
 class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
     """Meta-learned parity-constrained batch selection (PANDA).
 
@@ -68,7 +87,7 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         Adam learning rate of the proximal step's inner gradient steps (line 5).
     tau : float, default=1.0
         Initial Gumbel-top-B temperature (learned during meta-training).
-    n_iter : int, default=300
+    n_iter : int, default=100
         Meta-training iterations (simulated tasks).
     inner_steps : int, default=6
         Newton steps of the simulated downstream classifier (ACTIVELEARNSIM).
@@ -79,12 +98,14 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         Notes). ``"auto"``: 30 when ``estimator`` is a fairlearn reduction
         (it has a ``constraints`` attribute) or pool-aware (its ``fit`` takes
         ``X_unlabeled``), else 0 (the plain logistic regression of the paper).
-    n_prox_steps : int, default=3
+    n_prox_steps : int, default=1
         Maximum gradient steps of each proximal (constraint) step.
     n_samples : int, default=4
         Gumbel samples averaged per forward step (variance reduction).
     pool_size : int, default=None
-        Size of the simulated pool carved from D0 in each task; ``None`` = half of D0.
+        Size of the simulated pool carved from D0 in each task. ``None``: half
+        of D0, at most ``max(4000, 10 * budget)`` rows (the cost of an
+        iteration grows with the pool; ``select`` scores pools of any size).
     validation_fraction : float, default=0.3
         Fraction of D0 held out of meta-training: the evaluation tasks that
         pick the policy kept at the end (the best F1 among iterations whose
@@ -215,7 +236,7 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
                  warm_start="representation", query_batch_size=1, n_layers=1, d_model=32,
                  n_heads=4, n_inducing=32, n_memory=16, learning_rate=2e-3,
                  prox_learning_rate=3e-3, tau=1.0,
-                 n_iter=300, inner_steps=6, fairness_penalty="auto", n_prox_steps=3,
+                 n_iter=100, inner_steps=6, fairness_penalty="auto", n_prox_steps=1,
                  n_samples=4, pool_size=None,
                  validation_fraction=0.3, sample="auto", device="auto", verbose=False,
                  checkpoint_path=None,
@@ -311,7 +332,8 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
     def _check_d0(self, y, groups):
         """Whether D0 can form simulated tasks; run before pretraining. Returns pool_size."""
         n = y.shape[0]
-        pool_size = n // 2 if self.pool_size is None else int(self.pool_size)
+        pool_size = (default_pool_size(n, self.budget) if self.pool_size is None
+                     else int(self.pool_size))
         if pool_size <= self.budget or n - pool_size < 2:
             raise ValueError(
                 f"D0 has {n} labeled rows: too few to simulate selecting budget={self.budget} "

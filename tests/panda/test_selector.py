@@ -324,3 +324,38 @@ def test_fit_runs_torch_on_one_thread_and_restores_the_callers_count(data):
     finally:
         torch.set_num_threads(caller)
     assert seen and all(t == 1 and pools == {1} for t, pools in seen)
+
+
+@pytest.mark.parametrize("pool_size, cap, expected", [
+    (None, 4000, 200),  # half of D0 (400 rows) when that is under the cap
+    (None, 150, 150),   # the cap
+    (None, 60, 100),    # a cap below 10 x budget (budget 10): 10 x budget
+    (300, 150, 300),    # an explicit pool_size is used as given
+])
+def test_default_simulated_pool_is_half_of_d0_capped(data, monkeypatch, pool_size, cap,
+                                                     expected):
+    from skpanda.panda import _selector
+    from skpanda.panda._nn import bridge
+
+    seen = []
+    real = bridge.train_policy
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["pool_size"])
+        return real(*args, **{**kwargs, "config": kwargs["config"].replace(n_iter=1)})
+
+    monkeypatch.setattr(bridge, "train_policy", spy)
+    monkeypatch.setattr(_selector, "_MAX_DEFAULT_POOL", cap)
+    X, y, g, _ = data
+    PandaQuerySelector(**{**TINY, "budget": 10, "n_iter": 1, "pool_size": pool_size}).fit(
+        X, y, sensitive_features=g)
+    assert seen == [expected]
+
+
+def test_default_pool_cap_applies_to_large_d0():
+    from skpanda.panda._selector import default_pool_size
+
+    assert default_pool_size(24421, 400) == 4000   # Adult's D0, the README's budget
+    assert default_pool_size(24421, 1000) == 10000  # 10 x budget
+    assert default_pool_size(24421, 5000) == 12210  # half of D0
+    assert default_pool_size(801, 400) == 400       # too small: _check_d0 refuses it

@@ -29,7 +29,7 @@ class MetaTrainConfig:
 
     Parameters
     ----------
-    n_iter : int, default=300
+    n_iter : int, default=100
         Iterations (simulated tasks).
     learning_rate : float, default=2e-3
         Adam rate of the forward step (line 4).
@@ -37,7 +37,7 @@ class MetaTrainConfig:
         Adam rate of the proximal step (line 5); ``None`` = ``learning_rate``.
     n_samples : int, default=4
         Gumbel samples averaged per forward step (variance reduction).
-    n_prox_steps : int, default=3
+    n_prox_steps : int, default=1
         Maximum gradient steps of each proximal step.
     eta : float, default=1.0
         Weight of the disparity in the proximal objective.
@@ -86,11 +86,11 @@ class MetaTrainConfig:
     50
     """
 
-    n_iter: int = 300
+    n_iter: int = 100
     learning_rate: float = 2e-3
     prox_learning_rate: Optional[float] = None
     n_samples: int = 4
-    n_prox_steps: int = 3
+    n_prox_steps: int = 1
     eta: float = 1.0
     f1_weight: float = 0.0
     sharpness: float = 4.0
