@@ -56,29 +56,33 @@ def _penalty(p, C, fit_intercept):
     return lam
 
 
-def _value_grad(X, y, W, xn, yn, lam, Z=None, value=True):
-    """Objective values (m,), gradients (m, p) and new-row curvature (m,).
+def _softplus(Z, E):
+    """``log(1 + e^Z)`` given ``E = exp(-|Z|)`` (stable for any ``Z``)."""
+    return np.log1p(E) + np.maximum(Z, 0.0)
 
-    ``Z = W @ X.T`` (m, n) when already known (the solver carries it along);
-    ``value=False`` skips the values (``None``), known from the line search.
+
+def _sigmoid(Z, E):
+    """``1 / (1 + e^-Z)`` given ``E = exp(-|Z|)``: one exp serves both functions."""
+    return np.where(Z >= 0.0, 1.0, E) / (1.0 + E)
+
+
+def _values(Z, y, W, zn, yn, lam):
+    """``exp(-|Z|)`` and the objective values (m,) at weights ``W`` with margins ``Z``."""
+    E = np.exp(-np.abs(Z))
+    En = np.exp(-np.abs(zn))
+    f = (_softplus(Z, E).sum(1) - Z @ y + _softplus(zn, En) - yn * zn
+         + 0.5 * (W * W) @ lam)
+    return E, f
+
+
+def _chord_direction(Hinv, G, xn, U, xu, sn):
+    """-(H0 + s x x^T)^{-1} g per row, by Sherman-Morrison (H0 shared).
+
+    ``U = xn @ Hinv`` and ``xu = x . U`` are fixed per problem (computed once).
     """
-    Z = W @ X.T if Z is None else Z                    # (m, n)
-    zn = np.einsum("mp,mp->m", xn, W)                  # (m,)
-    f = None
-    if value:
-        f = (np.logaddexp(0.0, Z).sum(1) - Z @ y + np.logaddexp(0.0, zn) - yn * zn
-             + 0.5 * (W * W) @ lam)
-    pn = expit(zn)
-    G = (expit(Z) - y) @ X + (pn - yn)[:, None] * xn + W * lam
-    return f, G, pn * (1.0 - pn)
-
-
-def _chord_direction(Hinv, G, xn, sn):
-    """-(H0 + s x x^T)^{-1} g per row, by Sherman-Morrison (H0 shared)."""
-    U = xn @ Hinv                                      # H0^{-1} x   (m, p)
     V = G @ Hinv                                       # H0^{-1} g   (m, p)
-    coef = sn * np.einsum("mp,mp->m", xn, V) / (1.0 + sn * np.einsum("mp,mp->m", xn, U))
-    return -(V - coef[:, None] * U)
+    coef = sn * _rowdot(xn, V) / (1.0 + sn * xu)
+    return coef[:, None] * U - V
 
 
 def _rowdot(A, B):
@@ -275,58 +279,98 @@ def refit_with_one_row(X, y, w0, xn, yn, *, C, fit_intercept, mode="exact",
     n, p = X.shape
     lam = _penalty(p, C, fit_intercept)
     lowrank = n + 1 < p - fit_intercept
-    Hinv = None
-    if not (lowrank and mode == "exact"):  # the chord steps' shared Hessian at w0
-        s0 = expit(X @ w0)
-        Hinv = np.linalg.inv((X * (s0 * (1.0 - s0))[:, None]).T @ X + np.diag(lam))
     if chunk_size is None:   # keep the per-chunk arrays cache-sized
         chunk_size = max(32, int(4e5 // (n + 1) ** 2) if lowrank else int(2e6 // max(n, p * p)))
+    base = None if lowrank and mode == "exact" else _base_fit(X, y, w0, lam)
     W = np.empty((xn.shape[0], p))
     for start in range(0, xn.shape[0], chunk_size):
         sl = slice(start, start + chunk_size)
-        W[sl] = _solve_chunk(X, y, w0, xn[sl], yn[sl], lam, Hinv, mode, tol * (n + 1),
-                             max_iter, n_chord, lowrank)
+        if base is None:  # few rows: Newton in the span of the rows
+            W[sl] = _span_newton(X, y, w0, xn[sl], yn[sl], lam, tol * (n + 1), max_iter)
+        else:
+            W[sl] = _dense_refits(X, y, xn[sl], yn[sl], lam, base, mode, tol * (n + 1),
+                                  max_iter, n_chord)
     return W
 
 
-def _solve_chunk(X, y, w0, xn, yn, lam, Hinv, mode, gtol, max_iter, n_chord, lowrank):
-    if lowrank and mode == "exact":  # few rows: Newton in the span of the rows
-        return _span_newton(X, y, w0, xn, yn, lam, gtol, max_iter)
-    W = np.tile(w0, (xn.shape[0], 1))
-    Z = np.tile(X @ w0, (xn.shape[0], 1))  # W X^T (m, n), carried along
-    f, G, sn = _value_grad(X, y, W, xn, yn, lam, Z)
+def _base_fit(X, y, w0, lam):
+    """The current fit's margins, value, gradient and inverse Hessian (shared by all refits).
+
+    Returns ``(w0, X w0, F(w0), grad F(w0), H(w0)^{-1})`` of the objective
+    without an extra row.
+    """
+    z0 = X @ w0
+    E0 = np.exp(-np.abs(z0))
+    p0 = _sigmoid(z0, E0)
+    f0 = _softplus(z0, E0).sum() - z0 @ y + 0.5 * (w0 * w0) @ lam
+    g0 = (p0 - y) @ X + lam * w0
+    Hinv = np.linalg.inv((X * (p0 * (1.0 - p0))[:, None]).T @ X + np.diag(lam))
+    return w0, z0, f0, g0, Hinv
+
+
+def _dense_refits(X, y, xn, yn, lam, base, mode, gtol, max_iter, n_chord):
+    """Refits with more rows than features (or ``"approx"``), started at the current fit.
+
+    Chord steps (the Hessian at ``w0`` plus each problem's new-row term,
+    inverted by Sherman-Morrison), then, for problems still unconverged after
+    ``n_chord`` of them, full Newton steps; each damped by :func:`_line_search`.
+    Values and gradients at ``w0`` are the base fit's plus the new row's term.
+    """
+    w0, z0, f0, g0, Hinv = base
+    m = xn.shape[0]
+    zn = xn @ w0
+    En = np.exp(-np.abs(zn))
+    pn = _sigmoid(zn, En)
+    f = f0 + _softplus(zn, En) - yn * zn
+    G = g0 + (pn - yn)[:, None] * xn
+    sn = pn * (1.0 - pn)
+    U = xn @ Hinv                                      # H0^{-1} x, fixed per problem
+    xu = _rowdot(xn, U)
+    W = np.tile(w0, (m, 1))
     if mode == "approx":
-        return W + _chord_direction(Hinv, G, xn, sn)
+        return W + _chord_direction(Hinv, G, xn, U, xu, sn)
+    Z = np.tile(z0, (m, 1))                            # W X^T (m, n), carried along
     active = np.flatnonzero(np.abs(G).max(1) > gtol)
     for it in range(max_iter):
         if active.size == 0:
             break
-        Wa, Za, xa, ya, Ga = W[active], Z[active], xn[active], yn[active], G[active]
+        a = slice(None) if active.size == m else active   # a slice avoids copies
+        xa, ya = xn[a], yn[a]
         if it < n_chord:
-            D = _chord_direction(Hinv, Ga, xa, sn[active])
+            D = _chord_direction(Hinv, G[a], xa, U[a], xu[a], sn[a])
         else:
-            D = _newton_direction(X, Za, xa, sn[active], Ga, lam)
-        Wa, Za, fa = _line_search(X, y, Wa, Za, D, f[active], Ga, xa, ya, lam)
-        _, Ga, sa = _value_grad(X, y, Wa, xa, ya, lam, Za, value=False)
-        W[active], Z[active], f[active], G[active], sn[active] = Wa, Za, fa, Ga, sa
+            D = _newton_direction(X, Z[a], xa, sn[a], G[a], lam)
+        Wa, Za, zna, fa, E = _line_search(X, y, W[a], Z[a], zn[a], f[a], G[a], D, xa, ya, lam)
+        pa = _sigmoid(zna, np.exp(-np.abs(zna)))
+        Ga = (_sigmoid(Za, E) - y) @ X + (pa - ya)[:, None] * xa + Wa * lam
+        W[a], Z[a], zn[a], f[a], G[a], sn[a] = Wa, Za, zna, fa, Ga, pa * (1.0 - pa)
         active = active[np.abs(Ga).max(1) > gtol]
     return W
 
 
-def _line_search(X, y, W, Z, D, f, G, xn, yn, lam, max_halvings=40):
-    """Armijo backtracking per problem; returns the new weights, ``W X^T`` and values."""
-    slope = np.einsum("mp,mp->m", G, D)
-    XD, zn, dn = D @ X.T, _rowdot(xn, W), _rowdot(xn, D)   # (m, n), (m,), (m,)
-    W_new, Z_new, f_new = W.copy(), Z.copy(), f.copy()
-    todo, t = np.arange(W.shape[0]), 1.0
-    for _ in range(max_halvings):
-        trial, Zt, znt = W[todo] + t * D[todo], Z[todo] + t * XD[todo], zn[todo] + t * dn[todo]
-        ft = (np.logaddexp(0.0, Zt).sum(1) - Zt @ y + np.logaddexp(0.0, znt)
-              - yn[todo] * znt + 0.5 * (trial * trial) @ lam)
-        ok = ft <= f[todo] + 1e-4 * t * slope[todo] + 1e-12 * np.abs(f[todo])
-        W_new[todo[ok]], Z_new[todo[ok]], f_new[todo[ok]] = trial[ok], Zt[ok], ft[ok]
-        todo = todo[~ok]
+def _line_search(X, y, W, Z, zn, f, G, D, xn, yn, lam, max_halvings=40):
+    """Armijo backtracking per problem, from the full step.
+
+    Returns the accepted weights, their margins ``W X^T`` and ``xn . W``, values
+    and ``exp(-|W X^T|)``; a problem without an acceptable step stays put.
+    """
+    slope = _rowdot(G, D)
+    XD, dn = D @ X.T, _rowdot(xn, D)                     # (m, n), (m,)
+    W1, Z1, zn1 = W + D, Z + XD, zn + dn
+    E1, f1 = _values(Z1, y, W1, zn1, yn, lam)
+    todo = np.flatnonzero(f1 > f + 1e-4 * slope + 1e-12 * np.abs(f))
+    t = 1.0
+    for _ in range(max_halvings - 1):                   # only problems whose full step fails
         if todo.size == 0:
             break
         t *= 0.5
-    return W_new, Z_new, f_new
+        Wt, Zt, znt = W[todo] + t * D[todo], Z[todo] + t * XD[todo], zn[todo] + t * dn[todo]
+        Et, ft = _values(Zt, y, Wt, znt, yn[todo], lam)
+        ok = ft <= f[todo] + 1e-4 * t * slope[todo] + 1e-12 * np.abs(f[todo])
+        i = todo[ok]
+        W1[i], Z1[i], zn1[i], f1[i], E1[i] = Wt[ok], Zt[ok], znt[ok], ft[ok], Et[ok]
+        todo = todo[~ok]
+    if todo.size:
+        W1[todo], Z1[todo], zn1[todo], f1[todo] = W[todo], Z[todo], zn[todo], f[todo]
+        E1[todo] = np.exp(-np.abs(Z[todo]))
+    return W1, Z1, zn1, f1, E1
