@@ -56,23 +56,31 @@ def _penalty(p, C, fit_intercept):
     return lam
 
 
-def _softplus(Z, E):
-    """``log(1 + e^Z)`` given ``E = exp(-|Z|)`` (stable for any ``Z``)."""
-    return np.log1p(E) + np.maximum(Z, 0.0)
+def _softplus(Z):
+    """``log(1 + e^Z)``, stable for any ``Z``."""
+    return np.log1p(np.exp(-np.abs(Z))) + np.maximum(Z, 0.0)
 
 
-def _sigmoid(Z, E):
-    """``1 / (1 + e^-Z)`` given ``E = exp(-|Z|)``: one exp serves both functions."""
-    return np.where(Z >= 0.0, 1.0, E) / (1.0 + E)
+def _sigmoid(Z, out=None):
+    """``1 / (1 + e^-Z)`` as ``(1 + tanh(Z / 2)) / 2``: one transcendental, no overflow."""
+    S = np.multiply(Z, 0.5, out=out)
+    np.tanh(S, out=S)
+    S *= 0.5
+    S += 0.5
+    return S
 
 
-def _values(Z, y, W, zn, yn, lam):
-    """``exp(-|Z|)`` and the objective values (m,) at weights ``W`` with margins ``Z``."""
-    E = np.exp(-np.abs(Z))
-    En = np.exp(-np.abs(zn))
-    f = (_softplus(Z, E).sum(1) - Z @ y + _softplus(zn, En) - yn * zn
-         + 0.5 * (W * W) @ lam)
-    return E, f
+def _loss_sums(Z, y):
+    """Row sums of ``log(1 + e^Z) - y Z`` for margins ``Z`` (m, n), in place on one buffer."""
+    T = np.abs(Z)
+    np.negative(T, out=T)
+    np.exp(T, out=T)
+    np.log1p(T, out=T)
+    f = T.sum(1)
+    np.maximum(Z, 0.0, out=T)
+    f += T.sum(1)
+    f -= Z @ y
+    return f
 
 
 def _chord_direction(Hinv, G, xn, U, xu, sn):
@@ -171,6 +179,8 @@ def _span_newton(X, y, w0, xn, yn, lam, gtol, max_iter):
     feature space). With ``r = sigmoid(K a + b) - y``, ``s = r'`` and
     ``lam`` the L2 strength, the step solves
     ``[(S K + lam I), s; 1^T, 0] [da; db] = -[r + lam a; sum(a)]``.
+    The margins ``z = K a + b`` and the values are carried
+    from one iterate to the next (:func:`_span_line_search` returns them).
     """
     K, Xf, xf, icpt = _span_system(X, xn, lam)
     m, n1, lam_w = xn.shape[0], X.shape[0] + 1, lam[0]
@@ -180,37 +190,48 @@ def _span_newton(X, y, w0, xn, yn, lam, gtol, max_iter):
     a[:, :-1] = np.linalg.lstsq(Xf.T, w0[:-1] if icpt else w0, rcond=None)[0]
     b = np.full(m, w0[-1] if icpt else 0.0)
     Ka = np.einsum("mij,mj->mi", K, a)
+    z = Ka + b[:, None]
+    f = (_softplus(z) - Y * z).sum(1) + 0.5 * lam_w * _rowdot(a, Ka)
     active = np.arange(m)
     for it in range(max_iter + 1):
-        z = Ka[active] + b[active, None]
-        p = expit(z)
-        r = p - Y[active]
-        R = r + lam_w * a[active]
-        keep = np.abs(_span_gradient(R, Xf, xf[active], r, icpt)).max(1) > gtol
-        active, z, p, r, R = active[keep], z[keep], p[keep], r[keep], R[keep]
+        i = slice(None) if active.size == m else active   # a slice avoids copies
+        p = _sigmoid(z[i])
+        r = p - Y[i]
+        R = r + lam_w * a[i]
+        keep = np.abs(_span_gradient(R, Xf, xf[i], r, icpt)).max(1) > gtol
+        if not keep.all():
+            active, p, r, R = active[keep], p[keep], r[keep], R[keep]
+            i = active
         if active.size == 0 or it == max_iter:
             break
-        Ks, s = K[active], p * (1.0 - p)
-        M = np.zeros((active.size, n1 + icpt, n1 + icpt))
-        M[:, :n1, :n1] = s[:, :, None] * Ks
-        M[:, np.arange(n1), np.arange(n1)] += lam_w
-        rhs = np.empty((active.size, n1 + icpt))
-        rhs[:, :n1] = -R
-        if icpt:
-            M[:, :n1, n1], M[:, n1, :n1] = s, 1.0
-            rhs[:, n1] = -a[active].sum(1)
-        d = np.linalg.solve(M, rhs[:, :, None])[:, :, 0]
-        da, db = d[:, :n1], (d[:, n1] if icpt else np.zeros(active.size))
-        t = _span_line_search(Ks, Y[active], z, a[active], Ka[active], R, r, da, db, lam_w)
-        a[active] += t[:, None] * da
-        b[active] += t * db
-        Ka[active] = np.einsum("mij,mj->mi", K[active], a[active])
+        Ks, s = K[i], p * (1.0 - p)
+        da, db = _span_step(Ks, s, R, a[i], lam_w, icpt)
+        a[i], b[i], Ka[i], z[i], f[i] = _span_line_search(
+            Ks, Y[i], z[i], f[i], a[i], b[i], Ka[i], R, r, da, db, lam_w)
     W = a[:, :-1] @ Xf + a[:, -1:] * xf
     return np.concatenate([W, b[:, None]], axis=1) if icpt else W
 
 
-def _span_line_search(K, Y, z, a, Ka, R, r, da, db, lam, max_halvings=40):
-    """Armijo backtracking of :func:`_span_newton` (same rule as :func:`_line_search`)."""
+def _span_step(K, s, R, a, lam, icpt):
+    """Newton step ``(da, db)`` of :func:`_span_newton` (``db = 0`` without intercept)."""
+    k, n1 = s.shape
+    M = np.zeros((k, n1 + icpt, n1 + icpt))
+    M[:, :n1, :n1] = s[:, :, None] * K
+    M[:, np.arange(n1), np.arange(n1)] += lam
+    rhs = np.empty((k, n1 + icpt, 1))
+    rhs[:, :n1, 0] = -R
+    if icpt:
+        M[:, :n1, n1], M[:, n1, :n1] = s, 1.0
+        rhs[:, n1, 0] = -a.sum(1)
+    d = np.linalg.solve(M, rhs)[:, :, 0]
+    return d[:, :n1], (d[:, n1] if icpt else np.zeros(k))
+
+
+def _span_line_search(K, Y, z, f, a, b, Ka, R, r, da, db, lam, max_halvings=40):
+    """Armijo backtracking of :func:`_span_newton` (same rule as :func:`_line_search`).
+
+    Returns the accepted ``a``, ``b``, ``K a``, ``z`` and values.
+    """
     Kd = np.einsum("mij,mj->mi", K, da)
     dz = Kd + db[:, None]
     slope = _rowdot(R, Kd) + r.sum(1) * db  # gradient . direction, as in the feature space
@@ -219,19 +240,24 @@ def _span_line_search(K, Y, z, a, Ka, R, r, da, db, lam, max_halvings=40):
     def value(t):
         zt = z + t[:, None] * dz
         quad = q0 + 2 * t * q1 + t * t * q2
-        return (np.logaddexp(0.0, zt) - Y * zt).sum(1) + 0.5 * lam * quad
+        return zt, (_softplus(zt) - Y * zt).sum(1) + 0.5 * lam * quad
 
-    zero = np.zeros(z.shape[0])
-    f = value(zero)
     t = np.ones(z.shape[0])
-    todo = np.ones(z.shape[0], dtype=bool)
-    for _ in range(max_halvings):
-        ok = value(t) <= f + 1e-4 * t * slope + 1e-12 * np.abs(f)
-        todo &= ~ok
-        if not todo.any():
+    z1, f1 = value(t)
+    todo = np.flatnonzero(f1 > f + 1e-4 * slope + 1e-12 * np.abs(f))
+    for _ in range(max_halvings - 1):  # only problems whose full step fails
+        if todo.size == 0:
             break
-        t = np.where(todo, 0.5 * t, t)
-    return np.where(todo, 0.0, t)
+        t[todo] *= 0.5
+        zt, ft = value(t)
+        ok = ft[todo] <= f[todo] + 1e-4 * t[todo] * slope[todo] + 1e-12 * np.abs(f[todo])
+        z1[todo], f1[todo] = zt[todo], ft[todo]
+        todo = todo[~ok]
+    t[todo] = 0.0
+    if todo.size:
+        z1[todo], f1[todo] = z[todo], f[todo]
+    t2 = t[:, None]
+    return a + t2 * da, b + t * db, Ka + t2 * Kd, z1, f1
 
 
 def refit_with_one_row(X, y, w0, xn, yn, *, C, fit_intercept, mode="exact",
@@ -300,9 +326,8 @@ def _base_fit(X, y, w0, lam):
     without an extra row.
     """
     z0 = X @ w0
-    E0 = np.exp(-np.abs(z0))
-    p0 = _sigmoid(z0, E0)
-    f0 = _softplus(z0, E0).sum() - z0 @ y + 0.5 * (w0 * w0) @ lam
+    p0 = _sigmoid(z0)
+    f0 = _softplus(z0).sum() - z0 @ y + 0.5 * (w0 * w0) @ lam
     g0 = (p0 - y) @ X + lam * w0
     Hinv = np.linalg.inv((X * (p0 * (1.0 - p0))[:, None]).T @ X + np.diag(lam))
     return w0, z0, f0, g0, Hinv
@@ -319,9 +344,8 @@ def _dense_refits(X, y, xn, yn, lam, base, mode, gtol, max_iter, n_chord):
     w0, z0, f0, g0, Hinv = base
     m = xn.shape[0]
     zn = xn @ w0
-    En = np.exp(-np.abs(zn))
-    pn = _sigmoid(zn, En)
-    f = f0 + _softplus(zn, En) - yn * zn
+    pn = _sigmoid(zn)
+    f = f0 + _softplus(zn) - yn * zn
     G = g0 + (pn - yn)[:, None] * xn
     sn = pn * (1.0 - pn)
     U = xn @ Hinv                                      # H0^{-1} x, fixed per problem
@@ -340,10 +364,15 @@ def _dense_refits(X, y, xn, yn, lam, base, mode, gtol, max_iter, n_chord):
             D = _chord_direction(Hinv, G[a], xa, U[a], xu[a], sn[a])
         else:
             D = _newton_direction(X, Z[a], xa, sn[a], G[a], lam)
-        Wa, Za, zna, fa, E = _line_search(X, y, W[a], Z[a], zn[a], f[a], G[a], D, xa, ya, lam)
-        pa = _sigmoid(zna, np.exp(-np.abs(zna)))
-        Ga = (_sigmoid(Za, E) - y) @ X + (pa - ya)[:, None] * xa + Wa * lam
-        W[a], Z[a], zn[a], f[a], G[a], sn[a] = Wa, Za, zna, fa, Ga, pa * (1.0 - pa)
+        Wa, Za, zna, f[a] = _line_search(X, y, W[a], Z[a], zn[a], f[a], G[a], D, xa, ya, lam)
+        R = _sigmoid(Za)
+        R -= y
+        pa = _sigmoid(zna)
+        Ga = R @ X + (pa - ya)[:, None] * xa + Wa * lam
+        if active.size == m:
+            W, Z, zn, G, sn = Wa, Za, zna, Ga, pa * (1.0 - pa)
+        else:
+            W[a], Z[a], zn[a], G[a], sn[a] = Wa, Za, zna, Ga, pa * (1.0 - pa)
         active = active[np.abs(Ga).max(1) > gtol]
     return W
 
@@ -351,13 +380,13 @@ def _dense_refits(X, y, xn, yn, lam, base, mode, gtol, max_iter, n_chord):
 def _line_search(X, y, W, Z, zn, f, G, D, xn, yn, lam, max_halvings=40):
     """Armijo backtracking per problem, from the full step.
 
-    Returns the accepted weights, their margins ``W X^T`` and ``xn . W``, values
-    and ``exp(-|W X^T|)``; a problem without an acceptable step stays put.
+    Returns the accepted weights, their margins ``W X^T`` and ``xn . W``, and
+    values; a problem without an acceptable step stays put.
     """
     slope = _rowdot(G, D)
     XD, dn = D @ X.T, _rowdot(xn, D)                     # (m, n), (m,)
     W1, Z1, zn1 = W + D, Z + XD, zn + dn
-    E1, f1 = _values(Z1, y, W1, zn1, yn, lam)
+    f1 = _values(Z1, y, W1, zn1, yn, lam)
     todo = np.flatnonzero(f1 > f + 1e-4 * slope + 1e-12 * np.abs(f))
     t = 1.0
     for _ in range(max_halvings - 1):                   # only problems whose full step fails
@@ -365,12 +394,16 @@ def _line_search(X, y, W, Z, zn, f, G, D, xn, yn, lam, max_halvings=40):
             break
         t *= 0.5
         Wt, Zt, znt = W[todo] + t * D[todo], Z[todo] + t * XD[todo], zn[todo] + t * dn[todo]
-        Et, ft = _values(Zt, y, Wt, znt, yn[todo], lam)
+        ft = _values(Zt, y, Wt, znt, yn[todo], lam)
         ok = ft <= f[todo] + 1e-4 * t * slope[todo] + 1e-12 * np.abs(f[todo])
         i = todo[ok]
-        W1[i], Z1[i], zn1[i], f1[i], E1[i] = Wt[ok], Zt[ok], znt[ok], ft[ok], Et[ok]
+        W1[i], Z1[i], zn1[i], f1[i] = Wt[ok], Zt[ok], znt[ok], ft[ok]
         todo = todo[~ok]
     if todo.size:
         W1[todo], Z1[todo], zn1[todo], f1[todo] = W[todo], Z[todo], zn[todo], f[todo]
-        E1[todo] = np.exp(-np.abs(Z[todo]))
-    return W1, Z1, zn1, f1, E1
+    return W1, Z1, zn1, f1
+
+
+def _values(Z, y, W, zn, yn, lam):
+    """Objective values (m,) at weights ``W`` with margins ``Z = W X^T`` and ``zn = xn . W``."""
+    return _loss_sums(Z, y) + _softplus(zn) - yn * zn + 0.5 * (W * W) @ lam
