@@ -320,17 +320,16 @@ def refit_with_one_row(X, y, w0, xn, yn, *, C, fit_intercept, mode="exact",
 
 
 def _base_fit(X, y, w0, lam):
-    """The current fit's margins, value, gradient and inverse Hessian (shared by all refits).
+    """The current fit's margins, gradient and inverse Hessian (shared by all refits).
 
-    Returns ``(w0, X w0, F(w0), grad F(w0), H(w0)^{-1})`` of the objective
-    without an extra row.
+    Returns ``(w0, X w0, grad F(w0), H(w0)^{-1})`` of the objective without
+    an extra row.
     """
     z0 = X @ w0
     p0 = _sigmoid(z0)
-    f0 = _softplus(z0).sum() - z0 @ y + 0.5 * (w0 * w0) @ lam
     g0 = (p0 - y) @ X + lam * w0
     Hinv = np.linalg.inv((X * (p0 * (1.0 - p0))[:, None]).T @ X + np.diag(lam))
-    return w0, z0, f0, g0, Hinv
+    return w0, z0, g0, Hinv
 
 
 def _dense_refits(X, y, xn, yn, lam, base, mode, gtol, max_iter, n_chord):
@@ -338,14 +337,13 @@ def _dense_refits(X, y, xn, yn, lam, base, mode, gtol, max_iter, n_chord):
 
     Chord steps (the Hessian at ``w0`` plus each problem's new-row term,
     inverted by Sherman-Morrison), then, for problems still unconverged after
-    ``n_chord`` of them, full Newton steps; each damped by :func:`_line_search`.
-    Values and gradients at ``w0`` are the base fit's plus the new row's term.
+    ``n_chord`` of them, full Newton steps; each globalised by :func:`_take_steps`.
+    The gradients at ``w0`` are the base fit's plus the new row's term.
     """
-    w0, z0, f0, g0, Hinv = base
+    w0, z0, g0, Hinv = base
     m = xn.shape[0]
     zn = xn @ w0
     pn = _sigmoid(zn)
-    f = f0 + _softplus(zn) - yn * zn
     G = g0 + (pn - yn)[:, None] * xn
     sn = pn * (1.0 - pn)
     U = xn @ Hinv                                      # H0^{-1} x, fixed per problem
@@ -354,6 +352,7 @@ def _dense_refits(X, y, xn, yn, lam, base, mode, gtol, max_iter, n_chord):
     if mode == "approx":
         return W + _chord_direction(Hinv, G, xn, U, xu, sn)
     Z = np.tile(z0, (m, 1))                            # W X^T (m, n), carried along
+    best = np.linalg.norm(G, axis=1)                   # smallest gradient norm so far
     active = np.flatnonzero(np.abs(G).max(1) > gtol)
     for it in range(max_iter):
         if active.size == 0:
@@ -364,44 +363,68 @@ def _dense_refits(X, y, xn, yn, lam, base, mode, gtol, max_iter, n_chord):
             D = _chord_direction(Hinv, G[a], xa, U[a], xu[a], sn[a])
         else:
             D = _newton_direction(X, Z[a], xa, sn[a], G[a], lam)
-        Wa, Za, zna, f[a] = _line_search(X, y, W[a], Z[a], zn[a], f[a], G[a], D, xa, ya, lam)
-        R = _sigmoid(Za)
-        R -= y
-        pa = _sigmoid(zna)
-        Ga = R @ X + (pa - ya)[:, None] * xa + Wa * lam
+        Wa, Za, zna, Ga, pa = _take_steps(X, y, W[a], Z[a], zn[a], G[a], best[a], D,
+                                          xa, ya, lam)
         if active.size == m:
             W, Z, zn, G, sn = Wa, Za, zna, Ga, pa * (1.0 - pa)
         else:
             W[a], Z[a], zn[a], G[a], sn[a] = Wa, Za, zna, Ga, pa * (1.0 - pa)
+        best[a] = np.minimum(best[a], np.linalg.norm(Ga, axis=1))
         active = active[np.abs(Ga).max(1) > gtol]
     return W
 
 
-def _line_search(X, y, W, Z, zn, f, G, D, xn, yn, lam, max_halvings=40):
-    """Armijo backtracking per problem, from the full step.
+def _gradients(X, y, W, Z, zn, xn, yn, lam):
+    """Gradients (m, p) at weights ``W`` (margins ``Z = W X^T``, ``zn = xn . W``), and
+    the new rows' probabilities (m,)."""
+    R = _sigmoid(Z)
+    R -= y
+    pn = _sigmoid(zn)
+    return R @ X + (pn - yn)[:, None] * xn + W * lam, pn
 
-    Returns the accepted weights, their margins ``W X^T`` and ``xn . W``, and
-    values; a problem without an acceptable step stays put.
+
+def _take_steps(X, y, W, Z, zn, G, best, D, xn, yn, lam):
+    """Move each problem along its direction ``D``; returns ``W, Z, zn``, gradients, ``pn``.
+
+    The full step is taken where it halves the smallest gradient norm reached
+    so far (``best``): cheap (no objective values) and safe, since the stopping
+    rule is on the gradient, which such steps drive to 0. Elsewhere Armijo
+    backtracking on the objective (:func:`_line_search`) decides.
     """
-    slope = _rowdot(G, D)
     XD, dn = D @ X.T, _rowdot(xn, D)                     # (m, n), (m,)
     W1, Z1, zn1 = W + D, Z + XD, zn + dn
-    f1 = _values(Z1, y, W1, zn1, yn, lam)
-    todo = np.flatnonzero(f1 > f + 1e-4 * slope + 1e-12 * np.abs(f))
-    t = 1.0
-    for _ in range(max_halvings - 1):                   # only problems whose full step fails
+    G1, p1 = _gradients(X, y, W1, Z1, zn1, xn, yn, lam)
+    bad = np.flatnonzero(~(np.linalg.norm(G1, axis=1) <= 0.5 * best))   # NaN counts as bad
+    if bad.size:
+        i = bad
+        W1[i], Z1[i], zn1[i] = _line_search(X, y, W[i], Z[i], zn[i], G[i], D[i], XD[i], dn[i],
+                                            xn[i], yn[i], lam)
+        G1[i], p1[i] = _gradients(X, y, W1[i], Z1[i], zn1[i], xn[i], yn[i], lam)
+    return W1, Z1, zn1, G1, p1
+
+
+def _line_search(X, y, W, Z, zn, G, D, XD, dn, xn, yn, lam, max_halvings=40):
+    """Armijo backtracking per problem, from the full step (``XD = D X^T``, ``dn = xn . D``).
+
+    Returns the accepted weights and their margins ``W X^T`` and ``xn . W``; a
+    problem without an acceptable step stays put.
+    """
+    slope = _rowdot(G, D)
+    f = _values(Z, y, W, zn, yn, lam)
+    f_ok = f + 1e-12 * np.abs(f)
+    W1, Z1, zn1 = W.copy(), Z.copy(), zn.copy()
+    todo, t = np.arange(W.shape[0]), 1.0
+    for _ in range(max_halvings):
+        Wt, Zt, znt = W[todo] + t * D[todo], Z[todo] + t * XD[todo], zn[todo] + t * dn[todo]
+        ft = _values(Zt, y, Wt, znt, yn[todo], lam)
+        ok = ft <= f_ok[todo] + 1e-4 * t * slope[todo]
+        i = todo[ok]
+        W1[i], Z1[i], zn1[i] = Wt[ok], Zt[ok], znt[ok]
+        todo = todo[~ok]
         if todo.size == 0:
             break
         t *= 0.5
-        Wt, Zt, znt = W[todo] + t * D[todo], Z[todo] + t * XD[todo], zn[todo] + t * dn[todo]
-        ft = _values(Zt, y, Wt, znt, yn[todo], lam)
-        ok = ft <= f[todo] + 1e-4 * t * slope[todo] + 1e-12 * np.abs(f[todo])
-        i = todo[ok]
-        W1[i], Z1[i], zn1[i], f1[i] = Wt[ok], Zt[ok], znt[ok], ft[ok]
-        todo = todo[~ok]
-    if todo.size:
-        W1[todo], Z1[todo], zn1[todo], f1[todo] = W[todo], Z[todo], zn[todo], f[todo]
-    return W1, Z1, zn1, f1
+    return W1, Z1, zn1
 
 
 def _values(Z, y, W, zn, yn, lam):
