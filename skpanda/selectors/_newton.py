@@ -22,6 +22,9 @@ import numpy as np
 from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 
+from ._logistic_ops import loss_sums, rowdot, sigmoid, softplus
+from ._newton_span import span_refits
+
 
 def lr_problem(estimator):
     """``(C, fit_intercept)`` when ``estimator`` is a fitted plain binary L2 LR, else None.
@@ -56,45 +59,14 @@ def _penalty(p, C, fit_intercept):
     return lam
 
 
-def _softplus(Z):
-    """``log(1 + e^Z)``, stable for any ``Z``."""
-    return np.log1p(np.exp(-np.abs(Z))) + np.maximum(Z, 0.0)
-
-
-def _sigmoid(Z, out=None):
-    """``1 / (1 + e^-Z)`` as ``(1 + tanh(Z / 2)) / 2``: one transcendental, no overflow."""
-    S = np.multiply(Z, 0.5, out=out)
-    np.tanh(S, out=S)
-    S *= 0.5
-    S += 0.5
-    return S
-
-
-def _loss_sums(Z, y):
-    """Row sums of ``log(1 + e^Z) - y Z`` for margins ``Z`` (m, n), in place on one buffer."""
-    T = np.abs(Z)
-    np.negative(T, out=T)
-    np.exp(T, out=T)
-    np.log1p(T, out=T)
-    f = T.sum(1)
-    np.maximum(Z, 0.0, out=T)
-    f += T.sum(1)
-    f -= Z @ y
-    return f
-
-
 def _chord_direction(Hinv, G, xn, U, xu, sn):
     """-(H0 + s x x^T)^{-1} g per row, by Sherman-Morrison (H0 shared).
 
     ``U = xn @ Hinv`` and ``xu = x . U`` are fixed per problem (computed once).
     """
     V = G @ Hinv                                       # H0^{-1} g   (m, p)
-    coef = sn * _rowdot(xn, V) / (1.0 + sn * xu)
+    coef = sn * rowdot(xn, V) / (1.0 + sn * xu)
     return coef[:, None] * U - V
-
-
-def _rowdot(A, B):
-    return np.einsum("mp,mp->m", A, B)
 
 
 def _newton_direction(X, Z, xn, sn, G, lam, block_floats=2**21):
@@ -147,119 +119,6 @@ def _hessian_row_block(n, p, block_floats):
     return int(min(n, max(1, block_floats // max(1, p))))
 
 
-def _span_system(X, xn, lam):
-    """Gram matrices of each problem's n + 1 rows, without the intercept column.
-
-    Returns ``K`` (m, n + 1, n + 1), the feature block ``Xf`` (n, d), ``xf``
-    (m, d) and whether the last column is an unpenalised intercept.
-    """
-    icpt = lam[-1] == 0.0
-    Xf, xf = (X[:, :-1], xn[:, :-1]) if icpt else (X, xn)
-    n = Xf.shape[0]
-    K = np.empty((xf.shape[0], n + 1, n + 1))
-    K[:, :n, :n] = Xf @ Xf.T
-    K[:, :n, n] = K[:, n, :n] = xf @ Xf.T
-    K[:, n, n] = _rowdot(xf, xf)
-    return K, Xf, xf, icpt
-
-
-def _span_gradient(R, Xf, xf, r, icpt):
-    """Full gradient ``[A^T R, sum r]`` (m, p) of problems whose rows are ``[Xf; xf_j]``."""
-    G = R[:, :-1] @ Xf + R[:, -1:] * xf
-    return np.concatenate([G, r.sum(1)[:, None]], axis=1) if icpt else G
-
-
-def _span_newton(X, y, w0, xn, yn, lam, gtol, max_iter):
-    """Exact refits with fewer rows than features: Newton in the span of the rows.
-
-    The weights of each problem stay ``w = A^T a`` (``A`` its n + 1 rows): the
-    optimum and every Newton iterate from such a point lie in that span, so
-    each Newton step is an (n + 2) x (n + 2) solve on the Gram matrix
-    ``K = A A^T`` (the same steps, line search and stopping rule as in the
-    feature space). With ``r = sigmoid(K a + b) - y``, ``s = r'`` and
-    ``lam`` the L2 strength, the step solves
-    ``[(S K + lam I), s; 1^T, 0] [da; db] = -[r + lam a; sum(a)]``.
-    The margins ``z = K a + b`` and the values are carried
-    from one iterate to the next (:func:`_span_line_search` returns them).
-    """
-    K, Xf, xf, icpt = _span_system(X, xn, lam)
-    m, n1, lam_w = xn.shape[0], X.shape[0] + 1, lam[0]
-    Y = np.empty((m, n1))  # labels of each problem's rows (m, n + 1)
-    Y[:, :-1], Y[:, -1] = y, yn
-    a = np.zeros((m, n1))  # start at the current fit, w0 = Xf^T a0
-    a[:, :-1] = np.linalg.lstsq(Xf.T, w0[:-1] if icpt else w0, rcond=None)[0]
-    b = np.full(m, w0[-1] if icpt else 0.0)
-    Ka = np.einsum("mij,mj->mi", K, a)
-    z = Ka + b[:, None]
-    f = (_softplus(z) - Y * z).sum(1) + 0.5 * lam_w * _rowdot(a, Ka)
-    active = np.arange(m)
-    for it in range(max_iter + 1):
-        i = slice(None) if active.size == m else active   # a slice avoids copies
-        p = _sigmoid(z[i])
-        r = p - Y[i]
-        R = r + lam_w * a[i]
-        keep = np.abs(_span_gradient(R, Xf, xf[i], r, icpt)).max(1) > gtol
-        if not keep.all():
-            active, p, r, R = active[keep], p[keep], r[keep], R[keep]
-            i = active
-        if active.size == 0 or it == max_iter:
-            break
-        Ks, s = K[i], p * (1.0 - p)
-        da, db = _span_step(Ks, s, R, a[i], lam_w, icpt)
-        a[i], b[i], Ka[i], z[i], f[i] = _span_line_search(
-            Ks, Y[i], z[i], f[i], a[i], b[i], Ka[i], R, r, da, db, lam_w)
-    W = a[:, :-1] @ Xf + a[:, -1:] * xf
-    return np.concatenate([W, b[:, None]], axis=1) if icpt else W
-
-
-def _span_step(K, s, R, a, lam, icpt):
-    """Newton step ``(da, db)`` of :func:`_span_newton` (``db = 0`` without intercept)."""
-    k, n1 = s.shape
-    M = np.zeros((k, n1 + icpt, n1 + icpt))
-    M[:, :n1, :n1] = s[:, :, None] * K
-    M[:, np.arange(n1), np.arange(n1)] += lam
-    rhs = np.empty((k, n1 + icpt, 1))
-    rhs[:, :n1, 0] = -R
-    if icpt:
-        M[:, :n1, n1], M[:, n1, :n1] = s, 1.0
-        rhs[:, n1, 0] = -a.sum(1)
-    d = np.linalg.solve(M, rhs)[:, :, 0]
-    return d[:, :n1], (d[:, n1] if icpt else np.zeros(k))
-
-
-def _span_line_search(K, Y, z, f, a, b, Ka, R, r, da, db, lam, max_halvings=40):
-    """Armijo backtracking of :func:`_span_newton` (same rule as :func:`_line_search`).
-
-    Returns the accepted ``a``, ``b``, ``K a``, ``z`` and values.
-    """
-    Kd = np.einsum("mij,mj->mi", K, da)
-    dz = Kd + db[:, None]
-    slope = _rowdot(R, Kd) + r.sum(1) * db  # gradient . direction, as in the feature space
-    q0, q1, q2 = _rowdot(a, Ka), _rowdot(a, Kd), _rowdot(da, Kd)
-
-    def value(t):
-        zt = z + t[:, None] * dz
-        quad = q0 + 2 * t * q1 + t * t * q2
-        return zt, (_softplus(zt) - Y * zt).sum(1) + 0.5 * lam * quad
-
-    t = np.ones(z.shape[0])
-    z1, f1 = value(t)
-    todo = np.flatnonzero(f1 > f + 1e-4 * slope + 1e-12 * np.abs(f))
-    for _ in range(max_halvings - 1):  # only problems whose full step fails
-        if todo.size == 0:
-            break
-        t[todo] *= 0.5
-        zt, ft = value(t)
-        ok = ft[todo] <= f[todo] + 1e-4 * t[todo] * slope[todo] + 1e-12 * np.abs(f[todo])
-        z1[todo], f1[todo] = zt[todo], ft[todo]
-        todo = todo[~ok]
-    t[todo] = 0.0
-    if todo.size:
-        z1[todo], f1[todo] = z[todo], f[todo]
-    t2 = t[:, None]
-    return a + t2 * da, b + t * db, Ka + t2 * Kd, z1, f1
-
-
 def refit_with_one_row(X, y, w0, xn, yn, *, C, fit_intercept, mode="exact",
                        tol=1e-10, max_iter=100, n_chord=8, chunk_size=None):
     """Weights of ``LogisticRegression`` refitted on ``(X, y) + (xn[j], yn[j])``, per ``j``.
@@ -287,7 +146,7 @@ def refit_with_one_row(X, y, w0, xn, yn, *, C, fit_intercept, mode="exact",
         with the Hessian at ``w0``, then, for problems still unconverged after
         ``n_chord`` of them, full Newton steps. With fewer rows than features:
         full Newton steps in the span of the n + 1 rows, an (n+2) x (n+2)
-        solve on their Gram matrix (:func:`_span_newton`). Every step is
+        solve on their Gram matrix (:func:`._newton_span.span_refits`). Every step is
         damped by an Armijo backtracking line search.
     tol, max_iter, n_chord : float, int, int
         Convergence controls of ``"exact"``.
@@ -312,7 +171,7 @@ def refit_with_one_row(X, y, w0, xn, yn, *, C, fit_intercept, mode="exact",
     for start in range(0, xn.shape[0], chunk_size):
         sl = slice(start, start + chunk_size)
         if base is None:  # few rows: Newton in the span of the rows
-            W[sl] = _span_newton(X, y, w0, xn[sl], yn[sl], lam, tol * (n + 1), max_iter)
+            W[sl] = span_refits(X, y, w0, xn[sl], yn[sl], lam, tol * (n + 1), max_iter)
         else:
             W[sl] = _dense_refits(X, y, xn[sl], yn[sl], lam, base, mode, tol * (n + 1),
                                   max_iter, n_chord)
@@ -326,7 +185,7 @@ def _base_fit(X, y, w0, lam):
     an extra row.
     """
     z0 = X @ w0
-    p0 = _sigmoid(z0)
+    p0 = sigmoid(z0)
     g0 = (p0 - y) @ X + lam * w0
     Hinv = np.linalg.inv((X * (p0 * (1.0 - p0))[:, None]).T @ X + np.diag(lam))
     return w0, z0, g0, Hinv
@@ -343,11 +202,11 @@ def _dense_refits(X, y, xn, yn, lam, base, mode, gtol, max_iter, n_chord):
     w0, z0, g0, Hinv = base
     m = xn.shape[0]
     zn = xn @ w0
-    pn = _sigmoid(zn)
+    pn = sigmoid(zn)
     G = g0 + (pn - yn)[:, None] * xn
     sn = pn * (1.0 - pn)
     U = xn @ Hinv                                      # H0^{-1} x, fixed per problem
-    xu = _rowdot(xn, U)
+    xu = rowdot(xn, U)
     W = np.tile(w0, (m, 1))
     if mode == "approx":
         return W + _chord_direction(Hinv, G, xn, U, xu, sn)
@@ -377,9 +236,9 @@ def _dense_refits(X, y, xn, yn, lam, base, mode, gtol, max_iter, n_chord):
 def _gradients(X, y, W, Z, zn, xn, yn, lam):
     """Gradients (m, p) at weights ``W`` (margins ``Z = W X^T``, ``zn = xn . W``), and
     the new rows' probabilities (m,)."""
-    R = _sigmoid(Z)
+    R = sigmoid(Z)
     R -= y
-    pn = _sigmoid(zn)
+    pn = sigmoid(zn)
     return R @ X + (pn - yn)[:, None] * xn + W * lam, pn
 
 
@@ -391,7 +250,7 @@ def _take_steps(X, y, W, Z, zn, G, best, D, xn, yn, lam):
     rule is on the gradient, which such steps drive to 0. Elsewhere Armijo
     backtracking on the objective (:func:`_line_search`) decides.
     """
-    XD, dn = D @ X.T, _rowdot(xn, D)                     # (m, n), (m,)
+    XD, dn = D @ X.T, rowdot(xn, D)                     # (m, n), (m,)
     W1, Z1, zn1 = W + D, Z + XD, zn + dn
     G1, p1 = _gradients(X, y, W1, Z1, zn1, xn, yn, lam)
     bad = np.flatnonzero(~(np.linalg.norm(G1, axis=1) <= 0.5 * best))   # NaN counts as bad
@@ -409,7 +268,7 @@ def _line_search(X, y, W, Z, zn, G, D, XD, dn, xn, yn, lam, max_halvings=40):
     Returns the accepted weights and their margins ``W X^T`` and ``xn . W``; a
     problem without an acceptable step stays put.
     """
-    slope = _rowdot(G, D)
+    slope = rowdot(G, D)
     f = _values(Z, y, W, zn, yn, lam)
     f_ok = f + 1e-12 * np.abs(f)
     W1, Z1, zn1 = W.copy(), Z.copy(), zn.copy()
@@ -429,4 +288,4 @@ def _line_search(X, y, W, Z, zn, G, D, XD, dn, xn, yn, lam, max_halvings=40):
 
 def _values(Z, y, W, zn, yn, lam):
     """Objective values (m,) at weights ``W`` with margins ``Z = W X^T`` and ``zn = xn . W``."""
-    return _loss_sums(Z, y) + _softplus(zn) - yn * zn + 0.5 * (W * W) @ lam
+    return loss_sums(Z, y) + softplus(zn) - yn * zn + 0.5 * (W * W) @ lam
