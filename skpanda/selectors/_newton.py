@@ -255,35 +255,35 @@ def _take_steps(X, y, W, Z, zn, G, best, D, xn, yn, lam):
     G1, p1 = _gradients(X, y, W1, Z1, zn1, xn, yn, lam)
     bad = np.flatnonzero(~(np.linalg.norm(G1, axis=1) <= 0.5 * best))   # NaN counts as bad
     if bad.size:
-        i = bad
-        W1[i], Z1[i], zn1[i] = _line_search(X, y, W[i], Z[i], zn[i], G[i], D[i], XD[i], dn[i],
-                                            xn[i], yn[i], lam)
+        t = _line_search(X, y, W[bad], Z[bad], zn[bad], G[bad], D[bad], XD[bad], dn[bad],
+                         xn[bad], yn[bad], lam)
+        i, t = bad[t < 1], t[t < 1]                  # shorter steps than the full one
+        W1[i], Z1[i] = W[i] + t[:, None] * D[i], Z[i] + t[:, None] * XD[i]
+        zn1[i] = zn[i] + t * dn[i]
         G1[i], p1[i] = _gradients(X, y, W1[i], Z1[i], zn1[i], xn[i], yn[i], lam)
     return W1, Z1, zn1, G1, p1
 
 
 def _line_search(X, y, W, Z, zn, G, D, XD, dn, xn, yn, lam, max_halvings=40):
-    """Armijo backtracking per problem, from the full step (``XD = D X^T``, ``dn = xn . D``).
+    """Armijo step lengths per problem, from the full step (0 where none is found).
 
-    Returns the accepted weights and their margins ``W X^T`` and ``xn . W``; a
-    problem without an acceptable step stays put.
+    ``XD = D X^T`` and ``dn = xn . D`` give the margins along each direction.
     """
     slope = rowdot(G, D)
     f = _values(Z, y, W, zn, yn, lam)
     f_ok = f + 1e-12 * np.abs(f)
-    W1, Z1, zn1 = W.copy(), Z.copy(), zn.copy()
-    todo, t = np.arange(W.shape[0]), 1.0
+    t = np.ones(W.shape[0])
+    todo = np.arange(W.shape[0])
     for _ in range(max_halvings):
-        Wt, Zt, znt = W[todo] + t * D[todo], Z[todo] + t * XD[todo], zn[todo] + t * dn[todo]
-        ft = _values(Zt, y, Wt, znt, yn[todo], lam)
-        ok = ft <= f_ok[todo] + 1e-4 * t * slope[todo]
-        i = todo[ok]
-        W1[i], Z1[i], zn1[i] = Wt[ok], Zt[ok], znt[ok]
-        todo = todo[~ok]
+        tt = t[todo, None]
+        ft = _values(Z[todo] + tt * XD[todo], y, W[todo] + tt * D[todo], zn[todo] + tt[:, 0]
+                     * dn[todo], yn[todo], lam)
+        todo = todo[~(ft <= f_ok[todo] + 1e-4 * tt[:, 0] * slope[todo])]
         if todo.size == 0:
             break
-        t *= 0.5
-    return W1, Z1, zn1
+        t[todo] *= 0.5
+    t[todo] = 0.0
+    return t
 
 
 def _values(Z, y, W, zn, yn, lam):

@@ -53,25 +53,28 @@ def span_refits(X, y, w0, xn, yn, lam, gtol, max_iter):
     for _ in range(max_iter):
         if active.size == 0:
             break
-        i = slice(None) if active.size == m else active  # a slice avoids copies
+        full = active.size == m
+        i = slice(None) if full else active  # a slice avoids copies
         Ki = K[i]
         da, db = _span_step(Ki, p[i] * (1.0 - p[i]), R[i], a[i], lam_w, icpt)
-        dz = np.einsum("mij,mj->mi", Ki, da)
-        slope = rowdot(R[i], dz) + (R[i] - lam_w * a[i]).sum(1) * db  # grad . direction
-        dz += db[:, None]
-        t = np.ones(dz.shape[0])
-        p1, R1, gn1, gmax1 = _span_gradient(rows, i, z[i] + dz, a[i] + da)
+        Kd = np.einsum("mij,mj->mi", Ki, da)
+        a1, b1, z1 = a[i] + da, b[i] + db, z[i] + Kd + db[:, None]
+        p1, R1, gn1, gmax1 = _span_gradient(rows, i, z1, a1)
         bad = np.flatnonzero(~(gn1 <= 0.5 * best[i]))  # NaN counts as bad
-        if bad.size:
+        if bad.size:  # Armijo backtracking where the full step does not halve the gradient
             j = active[bad]
-            t[bad] = _span_line_search(z[j], a[j], b[j], Y[j], dz[bad], da[bad], db[bad],
-                                       slope[bad], lam_w)
-        a[i] += t[:, None] * da
-        b[i] += t * db
-        z[i] += t[:, None] * dz
-        if bad.size:
-            p1[bad], R1[bad], gn1[bad], gmax1[bad] = _span_gradient(rows, j, z[j], a[j])
-        p[i], R[i], best[i] = p1, R1, np.minimum(best[i], gn1)
+            slope = rowdot(R[j], Kd[bad]) + (R[j] - lam_w * a[j]).sum(1) * db[bad]
+            t = _span_line_search(z[j], a[j], b[j], Y[j], z1[bad] - z[j], da[bad], db[bad],
+                                  slope, lam_w)
+            bad, j, t = bad[t < 1], j[t < 1], t[t < 1, None]  # shorter steps than the full one
+            a1[bad], b1[bad], z1[bad] = a[j] + t * da[bad], b[j] + t[:, 0] * db[bad], \
+                z[j] + t * (z1[bad] - z[j])
+            p1[bad], R1[bad], gn1[bad], gmax1[bad] = _span_gradient(rows, j, z1[bad], a1[bad])
+        if full:
+            a, b, z, p, R = a1, b1, z1, p1, R1
+        else:
+            a[i], b[i], z[i], p[i], R[i] = a1, b1, z1, p1, R1
+        best[i] = np.minimum(best[i], gn1)
         active = active[gmax1 > gtol]
     W = a[:, :-1] @ Xf + a[:, -1:] * xf
     return np.concatenate([W, b[:, None]], axis=1) if icpt else W
@@ -116,13 +119,13 @@ def _span_gradient(rows, i, z, a):
 def _span_step(K, s, R, a, lam, icpt):
     """Newton step ``(da, db)`` of :func:`span_refits` (``db = 0`` without intercept)."""
     k, n1 = s.shape
-    M = np.zeros((k, n1 + icpt, n1 + icpt))
-    M[:, :n1, :n1] = s[:, :, None] * K
-    M[:, np.arange(n1), np.arange(n1)] += lam
+    M = np.empty((k, n1 + icpt, n1 + icpt))
+    np.multiply(s[:, :, None], K, out=M[:, :n1, :n1])
+    M[:, :n1, :n1] += lam * np.eye(n1)
     rhs = np.empty((k, n1 + icpt, 1))
-    rhs[:, :n1, 0] = -R
+    np.negative(R, out=rhs[:, :n1, 0])
     if icpt:
-        M[:, :n1, n1], M[:, n1, :n1] = s, 1.0
+        M[:, :n1, n1], M[:, n1, :n1], M[:, n1, n1] = s, 1.0, 0.0
         rhs[:, n1, 0] = -a.sum(1)
     d = np.linalg.solve(M, rhs)[:, :, 0]
     return d[:, :n1], (d[:, n1] if icpt else np.zeros(k))
