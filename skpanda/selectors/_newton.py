@@ -211,8 +211,9 @@ def _dense_refits(X, y, xn, yn, lam, base, mode, gtol, max_iter, n_chord):
     if mode == "approx":
         return W + _chord_direction(Hinv, G, xn, U, xu, sn)
     Z = np.tile(z0, (m, 1))                            # W X^T (m, n), carried along
-    best = np.linalg.norm(G, axis=1)                   # smallest gradient norm so far
-    active = np.flatnonzero(np.abs(G).max(1) > gtol)
+    spare, work = np.empty_like(Z), np.empty_like(Z)   # reused (m, n) buffers
+    best = np.abs(G).max(1)                            # smallest gradient max-norm so far
+    active = np.flatnonzero(best > gtol)
     for it in range(max_iter):
         if active.size == 0:
             break
@@ -222,43 +223,53 @@ def _dense_refits(X, y, xn, yn, lam, base, mode, gtol, max_iter, n_chord):
             D = _chord_direction(Hinv, G[a], xa, U[a], xu[a], sn[a])
         else:
             D = _newton_direction(X, Z[a], xa, sn[a], G[a], lam)
+        k = active.size
         Wa, Za, zna, Ga, pa = _take_steps(X, y, W[a], Z[a], zn[a], G[a], best[a], D,
-                                          xa, ya, lam)
-        if active.size == m:
-            W, Z, zn, G, sn = Wa, Za, zna, Ga, pa * (1.0 - pa)
+                                          xa, ya, lam, bufs=(spare[:k], work[:k]))
+        if k == m:                                     # the old margins become the spare
+            W, zn, G, sn = Wa, zna, Ga, pa * (1.0 - pa)
+            Z, spare = Za, Z
         else:
             W[a], Z[a], zn[a], G[a], sn[a] = Wa, Za, zna, Ga, pa * (1.0 - pa)
-        best[a] = np.minimum(best[a], np.linalg.norm(Ga, axis=1))
-        active = active[np.abs(Ga).max(1) > gtol]
+        ga = np.abs(Ga).max(1)
+        best[a] = np.minimum(best[a], ga)
+        active = active[ga > gtol]
     return W
 
 
-def _gradients(X, y, W, Z, zn, xn, yn, lam):
+def _gradients(X, y, W, Z, zn, xn, yn, lam, out=None):
     """Gradients (m, p) at weights ``W`` (margins ``Z = W X^T``, ``zn = xn . W``), and
-    the new rows' probabilities (m,)."""
-    R = sigmoid(Z)
+    the new rows' probabilities (m,); ``out`` (m, n) takes the residuals if given."""
+    R = sigmoid(Z, out=out)
     R -= y
     pn = sigmoid(zn)
     return R @ X + (pn - yn)[:, None] * xn + W * lam, pn
 
 
-def _take_steps(X, y, W, Z, zn, G, best, D, xn, yn, lam):
+def _take_steps(X, y, W, Z, zn, G, best, D, xn, yn, lam, bufs=(None, None)):
     """Move each problem along its direction ``D``; returns ``W, Z, zn``, gradients, ``pn``.
 
-    The full step is taken where it halves the smallest gradient norm reached
-    so far (``best``): cheap (no objective values) and safe, since the stopping
+    The full step is taken where it halves the smallest gradient max-norm
+    reached so far (``best``): cheap (no objective values) and safe, since the stopping
     rule is on the gradient, which such steps drive to 0. Elsewhere Armijo
-    backtracking on the objective (:func:`_line_search`) decides.
+    backtracking on the objective (:func:`_line_search`) decides. ``bufs``:
+    two spare (m, n) arrays for the new margins and the residuals, reused
+    from step to step instead of allocating fresh (m, n) arrays (whose pages
+    the system may have to fault in again).
     """
-    XD, dn = D @ X.T, rowdot(xn, D)                     # (m, n), (m,)
-    W1, Z1, zn1 = W + D, Z + XD, zn + dn
-    G1, p1 = _gradients(X, y, W1, Z1, zn1, xn, yn, lam)
-    bad = np.flatnonzero(~(np.linalg.norm(G1, axis=1) <= 0.5 * best))   # NaN counts as bad
+    Z1 = np.matmul(D, X.T, out=bufs[0])                 # D X^T, then Z + D X^T in place
+    Z1 += Z
+    dn = rowdot(xn, D)
+    W1, zn1 = W + D, zn + dn
+    G1, p1 = _gradients(X, y, W1, Z1, zn1, xn, yn, lam, out=bufs[1])
+    bad = np.flatnonzero(~(np.abs(G1).max(1) <= 0.5 * best))   # NaN counts as bad
     if bad.size:
-        t = _line_search(X, y, W[bad], Z[bad], zn[bad], G[bad], D[bad], XD[bad], dn[bad],
+        XD = D[bad] @ X.T
+        t = _line_search(X, y, W[bad], Z[bad], zn[bad], G[bad], D[bad], XD, dn[bad],
                          xn[bad], yn[bad], lam)
-        i, t = bad[t < 1], t[t < 1]                  # shorter steps than the full one
-        W1[i], Z1[i] = W[i] + t[:, None] * D[i], Z[i] + t[:, None] * XD[i]
+        short = t < 1                                   # shorter steps than the full one
+        i, t, XD = bad[short], t[short], XD[short]
+        W1[i], Z1[i] = W[i] + t[:, None] * D[i], Z[i] + t[:, None] * XD
         zn1[i] = zn[i] + t * dn[i]
         G1[i], p1[i] = _gradients(X, y, W1[i], Z1[i], zn1[i], xn[i], yn[i], lam)
     return W1, Z1, zn1, G1, p1

@@ -36,7 +36,7 @@ def span_refits(X, y, w0, xn, yn, lam, gtol, max_iter):
     With ``r = sigmoid(K a + b) - y``, ``s = r'`` and ``lam`` the L2 strength,
     the step solves ``[(S K + lam I), s; 1^T, 0] [da; db] = -[r + lam a; sum(a)]``
     (:func:`_span_step`). The full step is taken where it halves the smallest
-    gradient norm reached so far, else Armijo backtracking decides
+    gradient max-norm reached so far, else Armijo backtracking decides
     (:func:`_span_line_search`), as in the feature-space solver.
     """
     K, Xf, xf, icpt = _span_system(X, xn, lam)
@@ -48,8 +48,8 @@ def span_refits(X, y, w0, xn, yn, lam, gtol, max_iter):
     b = np.full(m, w0[-1] if icpt else 0.0)
     z = np.einsum("mij,mj->mi", K, a) + b[:, None]  # margins K a + b (m, n + 1)
     rows = (Xf, xf, Y, lam_w, icpt)
-    p, R, best, gmax = _span_gradient(rows, slice(None), z, a)
-    active = np.flatnonzero(gmax > gtol)
+    p, R, best = _span_gradient(rows, slice(None), z, a)  # best: smallest max-norm so far
+    active = np.flatnonzero(best > gtol)
     for _ in range(max_iter):
         if active.size == 0:
             break
@@ -59,8 +59,8 @@ def span_refits(X, y, w0, xn, yn, lam, gtol, max_iter):
         da, db = _span_step(Ki, p[i] * (1.0 - p[i]), R[i], a[i], lam_w, icpt)
         Kd = np.einsum("mij,mj->mi", Ki, da)
         a1, b1, z1 = a[i] + da, b[i] + db, z[i] + Kd + db[:, None]
-        p1, R1, gn1, gmax1 = _span_gradient(rows, i, z1, a1)
-        bad = np.flatnonzero(~(gn1 <= 0.5 * best[i]))  # NaN counts as bad
+        p1, R1, g1 = _span_gradient(rows, i, z1, a1)
+        bad = np.flatnonzero(~(g1 <= 0.5 * best[i]))  # NaN counts as bad
         if bad.size:  # Armijo backtracking where the full step does not halve the gradient
             j = active[bad]
             slope = rowdot(R[j], Kd[bad]) + (R[j] - lam_w * a[j]).sum(1) * db[bad]
@@ -69,13 +69,13 @@ def span_refits(X, y, w0, xn, yn, lam, gtol, max_iter):
             bad, j, t = bad[t < 1], j[t < 1], t[t < 1, None]  # shorter steps than the full one
             a1[bad], b1[bad], z1[bad] = a[j] + t * da[bad], b[j] + t[:, 0] * db[bad], \
                 z[j] + t * (z1[bad] - z[j])
-            p1[bad], R1[bad], gn1[bad], gmax1[bad] = _span_gradient(rows, j, z1[bad], a1[bad])
+            p1[bad], R1[bad], g1[bad] = _span_gradient(rows, j, z1[bad], a1[bad])
         if full:
             a, b, z, p, R = a1, b1, z1, p1, R1
         else:
             a[i], b[i], z[i], p[i], R[i] = a1, b1, z1, p1, R1
-        best[i] = np.minimum(best[i], gn1)
-        active = active[gmax1 > gtol]
+        best[i] = np.minimum(best[i], g1)
+        active = active[g1 > gtol]
     W = a[:, :-1] @ Xf + a[:, -1:] * xf
     return np.concatenate([W, b[:, None]], axis=1) if icpt else W
 
@@ -97,7 +97,7 @@ def _span_system(X, xn, lam):
 
 
 def _span_gradient(rows, i, z, a):
-    """Probabilities, ``R = r + lam a``, and the 2- and max-norms of the feature-space gradient.
+    """Probabilities, ``R = r + lam a`` and the max-norm of the feature-space gradient.
 
     ``rows = (Xf, xf, Y, lam, icpt)``; ``i`` selects the problems of ``z`` and ``a``.
     The gradient is ``[A^T R, sum r]`` (its last entry only with an intercept).
@@ -107,13 +107,12 @@ def _span_gradient(rows, i, z, a):
     r = p - Y[i]
     R = lam * a
     R += r
-    G = R[:, :-1] @ Xf + R[:, -1:] * xf[i]
-    norm2, gmax = rowdot(G, G), np.abs(G).max(1)
+    G = R[:, :-1] @ Xf
+    G += R[:, -1:] * xf[i]
+    gmax = np.abs(G).max(1)
     if icpt:
-        gi = r.sum(1)
-        norm2 += gi * gi
-        gmax = np.maximum(gmax, np.abs(gi))
-    return p, R, np.sqrt(norm2), gmax
+        gmax = np.maximum(gmax, np.abs(r.sum(1)))
+    return p, R, gmax
 
 
 def _span_step(K, s, R, a, lam, icpt):

@@ -47,6 +47,11 @@ def top_k(scores, k, random_state):
     """
     scores = np.asarray(scores, dtype=float)
     tiebreak = random_state.permutation(scores.shape[0])
+    if k < scores.shape[0] and not np.isnan(scores).any():
+        # Only rows scoring at least the k-th highest score can be picked: sort those.
+        kth = np.partition(-scores, k - 1)[k - 1]
+        rows = np.flatnonzero(-scores <= kth)
+        return rows[np.lexsort((tiebreak[rows], -scores[rows]))[:k]]
     return np.lexsort((tiebreak, -scores))[:k]
 
 
