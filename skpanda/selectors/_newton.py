@@ -146,8 +146,9 @@ def refit_with_one_row(X, y, w0, xn, yn, *, C, fit_intercept, mode="exact",
         with the Hessian at ``w0``, then, for problems still unconverged after
         ``n_chord`` of them, full Newton steps. With fewer rows than features:
         full Newton steps in the span of the n + 1 rows, an (n+2) x (n+2)
-        solve on their Gram matrix (:func:`._newton_span.span_refits`). Every step is
-        damped by an Armijo backtracking line search.
+        solve on their Gram matrix (:func:`._newton_span.span_refits`). A full
+        step is taken where it halves the smallest gradient max-norm reached so
+        far, otherwise the step is damped by Armijo backtracking.
     tol, max_iter, n_chord : float, int, int
         Convergence controls of ``"exact"``.
     chunk_size : int, default=None
