@@ -333,7 +333,9 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
                     f"oracle returned label(s) {np.unique(labels[unknown]).tolist()} never "
                     f"seen in the training labels {self.classes_.tolist()}."
                 )
-            return self.label_encoder_.transform(labels)
+            # Every label is a known class: its position in the sorted classes_ is
+            # LabelEncoder.transform's code, without its validation (once per query).
+            return np.searchsorted(self.classes_, labels)
 
         return ask
 

@@ -22,6 +22,9 @@ import numpy as np
 from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 
+from ._logistic_ops import loss_sums, rowdot, sigmoid, softplus
+from ._newton_span import span_refits
+
 
 def lr_problem(estimator):
     """``(C, fit_intercept)`` when ``estimator`` is a fitted plain binary L2 LR, else None.
@@ -56,33 +59,14 @@ def _penalty(p, C, fit_intercept):
     return lam
 
 
-def _value_grad(X, y, W, xn, yn, lam, Z=None, value=True):
-    """Objective values (m,), gradients (m, p) and new-row curvature (m,).
+def _chord_direction(Hinv, G, xn, U, xu, sn):
+    """-(H0 + s x x^T)^{-1} g per row, by Sherman-Morrison (H0 shared).
 
-    ``Z = W @ X.T`` (m, n) when already known (the solver carries it along);
-    ``value=False`` skips the values (``None``), known from the line search.
+    ``U = xn @ Hinv`` and ``xu = x . U`` are fixed per problem (computed once).
     """
-    Z = W @ X.T if Z is None else Z                    # (m, n)
-    zn = np.einsum("mp,mp->m", xn, W)                  # (m,)
-    f = None
-    if value:
-        f = (np.logaddexp(0.0, Z).sum(1) - Z @ y + np.logaddexp(0.0, zn) - yn * zn
-             + 0.5 * (W * W) @ lam)
-    pn = expit(zn)
-    G = (expit(Z) - y) @ X + (pn - yn)[:, None] * xn + W * lam
-    return f, G, pn * (1.0 - pn)
-
-
-def _chord_direction(Hinv, G, xn, sn):
-    """-(H0 + s x x^T)^{-1} g per row, by Sherman-Morrison (H0 shared)."""
-    U = xn @ Hinv                                      # H0^{-1} x   (m, p)
     V = G @ Hinv                                       # H0^{-1} g   (m, p)
-    coef = sn * np.einsum("mp,mp->m", xn, V) / (1.0 + sn * np.einsum("mp,mp->m", xn, U))
-    return -(V - coef[:, None] * U)
-
-
-def _rowdot(A, B):
-    return np.einsum("mp,mp->m", A, B)
+    coef = sn * rowdot(xn, V) / (1.0 + sn * xu)
+    return coef[:, None] * U - V
 
 
 def _newton_direction(X, Z, xn, sn, G, lam, block_floats=2**21):
@@ -135,101 +119,6 @@ def _hessian_row_block(n, p, block_floats):
     return int(min(n, max(1, block_floats // max(1, p))))
 
 
-def _span_system(X, xn, lam):
-    """Gram matrices of each problem's n + 1 rows, without the intercept column.
-
-    Returns ``K`` (m, n + 1, n + 1), the feature block ``Xf`` (n, d), ``xf``
-    (m, d) and whether the last column is an unpenalised intercept.
-    """
-    icpt = lam[-1] == 0.0
-    Xf, xf = (X[:, :-1], xn[:, :-1]) if icpt else (X, xn)
-    n = Xf.shape[0]
-    K = np.empty((xf.shape[0], n + 1, n + 1))
-    K[:, :n, :n] = Xf @ Xf.T
-    K[:, :n, n] = K[:, n, :n] = xf @ Xf.T
-    K[:, n, n] = _rowdot(xf, xf)
-    return K, Xf, xf, icpt
-
-
-def _span_gradient(R, Xf, xf, r, icpt):
-    """Full gradient ``[A^T R, sum r]`` (m, p) of problems whose rows are ``[Xf; xf_j]``."""
-    G = R[:, :-1] @ Xf + R[:, -1:] * xf
-    return np.concatenate([G, r.sum(1)[:, None]], axis=1) if icpt else G
-
-
-def _span_newton(X, y, w0, xn, yn, lam, gtol, max_iter):
-    """Exact refits with fewer rows than features: Newton in the span of the rows.
-
-    The weights of each problem stay ``w = A^T a`` (``A`` its n + 1 rows): the
-    optimum and every Newton iterate from such a point lie in that span, so
-    each Newton step is an (n + 2) x (n + 2) solve on the Gram matrix
-    ``K = A A^T`` (the same steps, line search and stopping rule as in the
-    feature space). With ``r = sigmoid(K a + b) - y``, ``s = r'`` and
-    ``lam`` the L2 strength, the step solves
-    ``[(S K + lam I), s; 1^T, 0] [da; db] = -[r + lam a; sum(a)]``.
-    """
-    K, Xf, xf, icpt = _span_system(X, xn, lam)
-    m, n1, lam_w = xn.shape[0], X.shape[0] + 1, lam[0]
-    Y = np.empty((m, n1))  # labels of each problem's rows (m, n + 1)
-    Y[:, :-1], Y[:, -1] = y, yn
-    a = np.zeros((m, n1))  # start at the current fit, w0 = Xf^T a0
-    a[:, :-1] = np.linalg.lstsq(Xf.T, w0[:-1] if icpt else w0, rcond=None)[0]
-    b = np.full(m, w0[-1] if icpt else 0.0)
-    Ka = np.einsum("mij,mj->mi", K, a)
-    active = np.arange(m)
-    for it in range(max_iter + 1):
-        z = Ka[active] + b[active, None]
-        p = expit(z)
-        r = p - Y[active]
-        R = r + lam_w * a[active]
-        keep = np.abs(_span_gradient(R, Xf, xf[active], r, icpt)).max(1) > gtol
-        active, z, p, r, R = active[keep], z[keep], p[keep], r[keep], R[keep]
-        if active.size == 0 or it == max_iter:
-            break
-        Ks, s = K[active], p * (1.0 - p)
-        M = np.zeros((active.size, n1 + icpt, n1 + icpt))
-        M[:, :n1, :n1] = s[:, :, None] * Ks
-        M[:, np.arange(n1), np.arange(n1)] += lam_w
-        rhs = np.empty((active.size, n1 + icpt))
-        rhs[:, :n1] = -R
-        if icpt:
-            M[:, :n1, n1], M[:, n1, :n1] = s, 1.0
-            rhs[:, n1] = -a[active].sum(1)
-        d = np.linalg.solve(M, rhs[:, :, None])[:, :, 0]
-        da, db = d[:, :n1], (d[:, n1] if icpt else np.zeros(active.size))
-        t = _span_line_search(Ks, Y[active], z, a[active], Ka[active], R, r, da, db, lam_w)
-        a[active] += t[:, None] * da
-        b[active] += t * db
-        Ka[active] = np.einsum("mij,mj->mi", K[active], a[active])
-    W = a[:, :-1] @ Xf + a[:, -1:] * xf
-    return np.concatenate([W, b[:, None]], axis=1) if icpt else W
-
-
-def _span_line_search(K, Y, z, a, Ka, R, r, da, db, lam, max_halvings=40):
-    """Armijo backtracking of :func:`_span_newton` (same rule as :func:`_line_search`)."""
-    Kd = np.einsum("mij,mj->mi", K, da)
-    dz = Kd + db[:, None]
-    slope = _rowdot(R, Kd) + r.sum(1) * db  # gradient . direction, as in the feature space
-    q0, q1, q2 = _rowdot(a, Ka), _rowdot(a, Kd), _rowdot(da, Kd)
-
-    def value(t):
-        zt = z + t[:, None] * dz
-        quad = q0 + 2 * t * q1 + t * t * q2
-        return (np.logaddexp(0.0, zt) - Y * zt).sum(1) + 0.5 * lam * quad
-
-    zero = np.zeros(z.shape[0])
-    f = value(zero)
-    t = np.ones(z.shape[0])
-    todo = np.ones(z.shape[0], dtype=bool)
-    for _ in range(max_halvings):
-        ok = value(t) <= f + 1e-4 * t * slope + 1e-12 * np.abs(f)
-        todo &= ~ok
-        if not todo.any():
-            break
-        t = np.where(todo, 0.5 * t, t)
-    return np.where(todo, 0.0, t)
-
-
 def refit_with_one_row(X, y, w0, xn, yn, *, C, fit_intercept, mode="exact",
                        tol=1e-10, max_iter=100, n_chord=8, chunk_size=None):
     """Weights of ``LogisticRegression`` refitted on ``(X, y) + (xn[j], yn[j])``, per ``j``.
@@ -257,8 +146,9 @@ def refit_with_one_row(X, y, w0, xn, yn, *, C, fit_intercept, mode="exact",
         with the Hessian at ``w0``, then, for problems still unconverged after
         ``n_chord`` of them, full Newton steps. With fewer rows than features:
         full Newton steps in the span of the n + 1 rows, an (n+2) x (n+2)
-        solve on their Gram matrix (:func:`_span_newton`). Every step is
-        damped by an Armijo backtracking line search.
+        solve on their Gram matrix (:func:`._newton_span.span_refits`). A full
+        step is taken where it halves the smallest gradient max-norm reached so
+        far, otherwise the step is damped by Armijo backtracking.
     tol, max_iter, n_chord : float, int, int
         Convergence controls of ``"exact"``.
     chunk_size : int, default=None
@@ -275,58 +165,140 @@ def refit_with_one_row(X, y, w0, xn, yn, *, C, fit_intercept, mode="exact",
     n, p = X.shape
     lam = _penalty(p, C, fit_intercept)
     lowrank = n + 1 < p - fit_intercept
-    Hinv = None
-    if not (lowrank and mode == "exact"):  # the chord steps' shared Hessian at w0
-        s0 = expit(X @ w0)
-        Hinv = np.linalg.inv((X * (s0 * (1.0 - s0))[:, None]).T @ X + np.diag(lam))
     if chunk_size is None:   # keep the per-chunk arrays cache-sized
         chunk_size = max(32, int(4e5 // (n + 1) ** 2) if lowrank else int(2e6 // max(n, p * p)))
+    base = None if lowrank and mode == "exact" else _base_fit(X, y, w0, lam)
     W = np.empty((xn.shape[0], p))
     for start in range(0, xn.shape[0], chunk_size):
         sl = slice(start, start + chunk_size)
-        W[sl] = _solve_chunk(X, y, w0, xn[sl], yn[sl], lam, Hinv, mode, tol * (n + 1),
-                             max_iter, n_chord, lowrank)
+        if base is None:  # few rows: Newton in the span of the rows
+            W[sl] = span_refits(X, y, w0, xn[sl], yn[sl], lam, tol * (n + 1), max_iter)
+        else:
+            W[sl] = _dense_refits(X, y, xn[sl], yn[sl], lam, base, mode, tol * (n + 1),
+                                  max_iter, n_chord)
     return W
 
 
-def _solve_chunk(X, y, w0, xn, yn, lam, Hinv, mode, gtol, max_iter, n_chord, lowrank):
-    if lowrank and mode == "exact":  # few rows: Newton in the span of the rows
-        return _span_newton(X, y, w0, xn, yn, lam, gtol, max_iter)
-    W = np.tile(w0, (xn.shape[0], 1))
-    Z = np.tile(X @ w0, (xn.shape[0], 1))  # W X^T (m, n), carried along
-    f, G, sn = _value_grad(X, y, W, xn, yn, lam, Z)
+def _base_fit(X, y, w0, lam):
+    """The current fit's margins, gradient and inverse Hessian (shared by all refits).
+
+    Returns ``(w0, X w0, grad F(w0), H(w0)^{-1})`` of the objective without
+    an extra row.
+    """
+    z0 = X @ w0
+    p0 = sigmoid(z0)
+    g0 = (p0 - y) @ X + lam * w0
+    Hinv = np.linalg.inv((X * (p0 * (1.0 - p0))[:, None]).T @ X + np.diag(lam))
+    return w0, z0, g0, Hinv
+
+
+def _dense_refits(X, y, xn, yn, lam, base, mode, gtol, max_iter, n_chord):
+    """Refits with more rows than features (or ``"approx"``), started at the current fit.
+
+    Chord steps (the Hessian at ``w0`` plus each problem's new-row term,
+    inverted by Sherman-Morrison), then, for problems still unconverged after
+    ``n_chord`` of them, full Newton steps; each globalised by :func:`_take_steps`.
+    The gradients at ``w0`` are the base fit's plus the new row's term.
+    """
+    w0, z0, g0, Hinv = base
+    m = xn.shape[0]
+    zn = xn @ w0
+    pn = sigmoid(zn)
+    G = g0 + (pn - yn)[:, None] * xn
+    sn = pn * (1.0 - pn)
+    U = xn @ Hinv                                      # H0^{-1} x, fixed per problem
+    xu = rowdot(xn, U)
+    W = np.tile(w0, (m, 1))
     if mode == "approx":
-        return W + _chord_direction(Hinv, G, xn, sn)
-    active = np.flatnonzero(np.abs(G).max(1) > gtol)
+        return W + _chord_direction(Hinv, G, xn, U, xu, sn)
+    Z = np.tile(z0, (m, 1))                            # W X^T (m, n), carried along
+    spare, work = np.empty_like(Z), np.empty_like(Z)   # reused (m, n) buffers
+    best = np.abs(G).max(1)                            # smallest gradient max-norm so far
+    active = np.flatnonzero(best > gtol)
     for it in range(max_iter):
         if active.size == 0:
             break
-        Wa, Za, xa, ya, Ga = W[active], Z[active], xn[active], yn[active], G[active]
+        a = slice(None) if active.size == m else active   # a slice avoids copies
+        xa, ya = xn[a], yn[a]
         if it < n_chord:
-            D = _chord_direction(Hinv, Ga, xa, sn[active])
+            D = _chord_direction(Hinv, G[a], xa, U[a], xu[a], sn[a])
         else:
-            D = _newton_direction(X, Za, xa, sn[active], Ga, lam)
-        Wa, Za, fa = _line_search(X, y, Wa, Za, D, f[active], Ga, xa, ya, lam)
-        _, Ga, sa = _value_grad(X, y, Wa, xa, ya, lam, Za, value=False)
-        W[active], Z[active], f[active], G[active], sn[active] = Wa, Za, fa, Ga, sa
-        active = active[np.abs(Ga).max(1) > gtol]
+            D = _newton_direction(X, Z[a], xa, sn[a], G[a], lam)
+        k = active.size
+        Wa, Za, zna, Ga, pa = _take_steps(X, y, W[a], Z[a], zn[a], G[a], best[a], D,
+                                          xa, ya, lam, bufs=(spare[:k], work[:k]))
+        if k == m:                                     # the old margins become the spare
+            W, zn, G, sn = Wa, zna, Ga, pa * (1.0 - pa)
+            Z, spare = Za, Z
+        else:
+            W[a], Z[a], zn[a], G[a], sn[a] = Wa, Za, zna, Ga, pa * (1.0 - pa)
+        ga = np.abs(Ga).max(1)
+        best[a] = np.minimum(best[a], ga)
+        active = active[ga > gtol]
     return W
 
 
-def _line_search(X, y, W, Z, D, f, G, xn, yn, lam, max_halvings=40):
-    """Armijo backtracking per problem; returns the new weights, ``W X^T`` and values."""
-    slope = np.einsum("mp,mp->m", G, D)
-    XD, zn, dn = D @ X.T, _rowdot(xn, W), _rowdot(xn, D)   # (m, n), (m,), (m,)
-    W_new, Z_new, f_new = W.copy(), Z.copy(), f.copy()
-    todo, t = np.arange(W.shape[0]), 1.0
+def _gradients(X, y, W, Z, zn, xn, yn, lam, out=None):
+    """Gradients (m, p) at weights ``W`` (margins ``Z = W X^T``, ``zn = xn . W``), and
+    the new rows' probabilities (m,); ``out`` (m, n) takes the residuals if given."""
+    R = sigmoid(Z, out=out)
+    R -= y
+    pn = sigmoid(zn)
+    # R X as (X^T R^T)^T: the same products, in the orientation OpenBLAS runs ~1.4x faster
+    return (X.T @ R.T).T + (pn - yn)[:, None] * xn + W * lam, pn
+
+
+def _take_steps(X, y, W, Z, zn, G, best, D, xn, yn, lam, bufs=(None, None)):
+    """Move each problem along its direction ``D``; returns ``W, Z, zn``, gradients, ``pn``.
+
+    The full step is taken where it halves the smallest gradient max-norm
+    reached so far (``best``): cheap (no objective values) and safe, since the stopping
+    rule is on the gradient, which such steps drive to 0. Elsewhere Armijo
+    backtracking on the objective (:func:`_line_search`) decides. ``bufs``:
+    two spare (m, n) arrays for the new margins and the residuals, reused
+    from step to step instead of allocating fresh (m, n) arrays (whose pages
+    the system may have to fault in again).
+    """
+    Z1 = np.matmul(D, X.T, out=bufs[0])                 # D X^T, then Z + D X^T in place
+    Z1 += Z
+    dn = rowdot(xn, D)
+    W1, zn1 = W + D, zn + dn
+    G1, p1 = _gradients(X, y, W1, Z1, zn1, xn, yn, lam, out=bufs[1])
+    bad = np.flatnonzero(~(np.abs(G1).max(1) <= 0.5 * best))   # NaN counts as bad
+    if bad.size:
+        XD = D[bad] @ X.T
+        t = _line_search(X, y, W[bad], Z[bad], zn[bad], G[bad], D[bad], XD, dn[bad],
+                         xn[bad], yn[bad], lam)
+        short = t < 1                                   # shorter steps than the full one
+        i, t, XD = bad[short], t[short], XD[short]
+        W1[i], Z1[i] = W[i] + t[:, None] * D[i], Z[i] + t[:, None] * XD
+        zn1[i] = zn[i] + t * dn[i]
+        G1[i], p1[i] = _gradients(X, y, W1[i], Z1[i], zn1[i], xn[i], yn[i], lam)
+    return W1, Z1, zn1, G1, p1
+
+
+def _line_search(X, y, W, Z, zn, G, D, XD, dn, xn, yn, lam, max_halvings=40):
+    """Armijo step lengths per problem, from the full step (0 where none is found).
+
+    ``XD = D X^T`` and ``dn = xn . D`` give the margins along each direction.
+    """
+    slope = rowdot(G, D)
+    f = _values(Z, y, W, zn, yn, lam)
+    f_ok = f + 1e-12 * np.abs(f)
+    t = np.ones(W.shape[0])
+    todo = np.arange(W.shape[0])
     for _ in range(max_halvings):
-        trial, Zt, znt = W[todo] + t * D[todo], Z[todo] + t * XD[todo], zn[todo] + t * dn[todo]
-        ft = (np.logaddexp(0.0, Zt).sum(1) - Zt @ y + np.logaddexp(0.0, znt)
-              - yn[todo] * znt + 0.5 * (trial * trial) @ lam)
-        ok = ft <= f[todo] + 1e-4 * t * slope[todo] + 1e-12 * np.abs(f[todo])
-        W_new[todo[ok]], Z_new[todo[ok]], f_new[todo[ok]] = trial[ok], Zt[ok], ft[ok]
-        todo = todo[~ok]
+        tt = t[todo, None]
+        ft = _values(Z[todo] + tt * XD[todo], y, W[todo] + tt * D[todo], zn[todo] + tt[:, 0]
+                     * dn[todo], yn[todo], lam)
+        todo = todo[~(ft <= f_ok[todo] + 1e-4 * tt[:, 0] * slope[todo])]
         if todo.size == 0:
             break
-        t *= 0.5
-    return W_new, Z_new, f_new
+        t[todo] *= 0.5
+    t[todo] = 0.0
+    return t
+
+
+def _values(Z, y, W, zn, yn, lam):
+    """Objective values (m,) at weights ``W`` with margins ``Z = W X^T`` and ``zn = xn . W``."""
+    return loss_sums(Z, y) + softplus(zn) - yn * zn + 0.5 * (W * W) @ lam
