@@ -37,7 +37,7 @@ PANDA cache first with ``--fit-only panda panda-pool panda-sgd``, else ``--cache
 reports the PANDA rows over the seeds fitted so far; results in docs/panda_quality.md)::
 
     OMP_NUM_THREADS=1 PYTHONPATH=$PWD .venv/bin/python benchmarks/pool_panda.py --seeds 10 11 12 13 14 \
-        --pool-rho 0.035 --onehot-pool-rho 0.03 --sgd-eta0 0.01 --sgd-epochs 5 --jobs 5 --cached-only
+        --pool-rho 0.035 --onehot-pool-rho 0.03 --sgd-eta0 0.01 --sgd-epochs 5 --jobs 2 --cached-only
 """
 
 import argparse
