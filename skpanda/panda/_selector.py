@@ -25,7 +25,6 @@ _MAX_DEFAULT_POOL = 4000  # rows of a default simulated pool (with at least 10 x
 _AUTO_PENALTY = 30.0
 
 
-@fill_doc
 def default_pool_size(n_rows, budget):
     """Rows of the simulated pool when ``pool_size=None``: half of D0, capped.
 
@@ -44,6 +43,7 @@ def default_pool_size(n_rows, budget):
     return min(n_rows // 2, max(_MAX_DEFAULT_POOL, 10 * budget))
 
 
+@fill_doc
 class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
     """Meta-learned parity-constrained batch selection (PANDA).
 
