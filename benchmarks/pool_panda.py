@@ -134,7 +134,7 @@ def fitted_panda(variant, s, seed, args, n_iter=None):
     path = cache_path(variant, seed, args, n_iter)
     meta = meta_path(path)
     if meta.is_file():
-        est = panda_params(variant, args, seed).estimator  # (extra params: only in the tag)
+        est = panda_params(variant, args, seed).estimator  # load() needs only the estimator
         return (PandaQuerySelector.load(path / "panda.pt", estimator=est, device="cpu"),
                 json.loads(meta.read_text())["fit_s"])
     panda = panda_params(variant, args, seed, n_iter)

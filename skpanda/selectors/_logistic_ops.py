@@ -56,3 +56,40 @@ def loss_sums(Z, y):
 def rowdot(A, B):
     """Row-wise dot products of two (m, p) arrays."""
     return np.einsum("mp,mp->m", A, B)
+
+
+def armijo_steps(value, f, slope, max_halvings=40):
+    """Armijo step lengths per problem, halving from the full step (0 where none is found).
+
+    Parameters
+    ----------
+    value : callable
+        ``value(todo, t)``: objective values of problems ``todo`` at step lengths ``t``.
+    f : ndarray of shape (m,)
+        Values at step length 0.
+    slope : ndarray of shape (m,)
+        Directional derivatives at step length 0.
+    max_halvings : int, default=40
+
+    Returns
+    -------
+    t : ndarray of shape (m,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> value = lambda todo, t: (1.0 - t) ** 2 + 10 * t ** 4  # along d = +1 from 0
+    >>> armijo_steps(value, np.array([1.0]), np.array([-2.0])).tolist()
+    [0.5]
+    """
+    f_ok = f + 1e-12 * np.abs(f)
+    t = np.ones(f.shape[0])
+    todo = np.arange(f.shape[0])
+    for _ in range(max_halvings):
+        ok = value(todo, t[todo]) <= f_ok[todo] + 1e-4 * t[todo] * slope[todo]
+        todo = todo[~ok]
+        if todo.size == 0:
+            break
+        t[todo] *= 0.5
+    t[todo] = 0.0
+    return t

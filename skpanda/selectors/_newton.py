@@ -22,7 +22,7 @@ import numpy as np
 from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 
-from ._logistic_ops import loss_sums, rowdot, sigmoid, softplus
+from ._logistic_ops import armijo_steps, loss_sums, rowdot, sigmoid, softplus
 from ._newton_span import span_refits
 
 
@@ -277,26 +277,16 @@ def _take_steps(X, y, W, Z, zn, G, best, D, xn, yn, lam, bufs=(None, None)):
     return W1, Z1, zn1, G1, p1
 
 
-def _line_search(X, y, W, Z, zn, G, D, XD, dn, xn, yn, lam, max_halvings=40):
+def _line_search(X, y, W, Z, zn, G, D, XD, dn, xn, yn, lam):
     """Armijo step lengths per problem, from the full step (0 where none is found).
 
     ``XD = D X^T`` and ``dn = xn . D`` give the margins along each direction.
     """
-    slope = rowdot(G, D)
-    f = _values(Z, y, W, zn, yn, lam)
-    f_ok = f + 1e-12 * np.abs(f)
-    t = np.ones(W.shape[0])
-    todo = np.arange(W.shape[0])
-    for _ in range(max_halvings):
-        tt = t[todo, None]
-        ft = _values(Z[todo] + tt * XD[todo], y, W[todo] + tt * D[todo], zn[todo] + tt[:, 0]
-                     * dn[todo], yn[todo], lam)
-        todo = todo[~(ft <= f_ok[todo] + 1e-4 * tt[:, 0] * slope[todo])]
-        if todo.size == 0:
-            break
-        t[todo] *= 0.5
-    t[todo] = 0.0
-    return t
+    def value(i, t):
+        return _values(Z[i] + t[:, None] * XD[i], y, W[i] + t[:, None] * D[i],
+                       zn[i] + t * dn[i], yn[i], lam)
+
+    return armijo_steps(value, _values(Z, y, W, zn, yn, lam), rowdot(G, D))
 
 
 def _values(Z, y, W, zn, yn, lam):

@@ -10,7 +10,7 @@ the same iterates, step rule and stopping rule as in the feature space.
 
 import numpy as np
 
-from ._logistic_ops import rowdot, sigmoid, softplus
+from ._logistic_ops import armijo_steps, rowdot, sigmoid, softplus
 
 
 def span_refits(X, y, w0, xn, yn, lam, gtol, max_iter):
@@ -130,25 +130,16 @@ def _span_step(K, s, R, a, lam, icpt):
     return d[:, :n1], (d[:, n1] if icpt else np.zeros(k))
 
 
-def _span_line_search(z, a, b, Y, dz, da, db, slope, lam, max_halvings=40):
+def _span_line_search(z, a, b, Y, dz, da, db, slope, lam):
     """Armijo step lengths (0 where none is found) along ``(da, db)``, from the full step.
 
     The value of a problem at ``(a, b)`` with margins ``z = K a + b`` is
     ``sum(softplus(z) - Y z) + lam / 2 * a . (z - b)``; ``dz = K da + db``.
     """
-    def value(t):
-        zt, at = z + t[:, None] * dz, a + t[:, None] * da
-        return (softplus(zt) - Y * zt).sum(1) + 0.5 * lam * rowdot(at, zt - (b + t * db)[:, None])
+    def value(i, t):
+        zt, at = z[i] + t[:, None] * dz[i], a[i] + t[:, None] * da[i]
+        return ((softplus(zt) - Y[i] * zt).sum(1)
+                + 0.5 * lam * rowdot(at, zt - (b[i] + t * db[i])[:, None]))
 
-    f = value(np.zeros(z.shape[0]))
-    f_ok = f + 1e-12 * np.abs(f)
-    t = np.ones(z.shape[0])
-    todo = np.arange(z.shape[0])
-    for _ in range(max_halvings):
-        ok = value(t)[todo] <= f_ok[todo] + 1e-4 * t[todo] * slope[todo]
-        todo = todo[~ok]
-        if todo.size == 0:
-            break
-        t[todo] *= 0.5
-    t[todo] = 0.0
-    return t
+    everyone = np.arange(z.shape[0])
+    return armijo_steps(value, value(everyone, np.zeros(z.shape[0])), slope)
