@@ -1,0 +1,195 @@
+"""Shared pieces of the ``skpanda`` verbs: one-line errors, argument types, CSV checks."""
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..datasets._preprocess import check_numeric_columns
+from ..learners import check_learners, learner_names
+
+
+class CLIError(Exception):
+    """A user error, printed as one line."""
+
+
+def _parse_value(text):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _learner_list(text):
+    """``--learners lr,eg,pool``: known names, or one line naming the valid ones."""
+    try:
+        return check_learners(text)
+    except ValueError:
+        bad = [name.strip() for name in text.split(",") if name.strip() not in learner_names()]
+        raise argparse.ArgumentTypeError(
+            f"unknown learner(s) {', '.join(map(repr, bad))}; choose among "
+            f"{','.join(learner_names())} (comma-separated, e.g. lr,eg,pool)") from None
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _key_value(text):
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    key, value = text.split("=", 1)
+    return key.strip(), _parse_value(value)
+
+
+def _add_progress(sub):
+    sub.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                     help="progress bars on stderr (default: on when stderr is a terminal)")
+
+
+def _progress(args):
+    """``--progress/--no-progress``; unset: on when stderr is a terminal."""
+    if args.progress is not None:
+        return args.progress
+    return bool(getattr(sys.stderr, "isatty", lambda: False)())
+
+
+def note(message):
+    """One line on stderr that is not an error."""
+    print(f"skpanda: note: {message}", file=sys.stderr)
+
+
+def read_csv(path, what):
+    """Read a CSV or raise a one-line :class:`CLIError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise CLIError(f"{what} file {str(path)!r} does not exist.")
+    try:
+        df = pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        raise CLIError(f"{what} file {str(path)!r} is empty.") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise CLIError(f"{what} file {str(path)!r} is not a readable CSV: "
+                       f"{str(exc).splitlines()[0]}") from None
+    if df.shape[0] == 0:
+        raise CLIError(f"{what} file {str(path)!r} has a header but no rows.")
+    return df
+
+
+def _require_columns(df, columns, what):
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise CLIError(f"{what} has no column(s) {missing}; its columns are "
+                       f"{list(df.columns)[:20]}.")
+
+
+def _check_target(y, name):
+    if y.isna().any():
+        raise CLIError(f"target column {name!r} has {int(y.isna().sum())} missing values; "
+                       "drop or label those rows.")
+    values = y.unique()
+    if len(values) != 2:
+        shown = pd_tolist(values[:5])
+        raise CLIError(f"target column {name!r} must be binary (two distinct values); it has "
+                       f"{len(values)}: {shown}{' ...' if len(values) > 5 else ''}.")
+
+
+def pd_tolist(values):
+    """Plain Python values for messages (``[1]``, not ``[np.int64(1)]``)."""
+    return np.asarray(values, dtype=object).tolist() if len(values) else []
+
+
+def _set_params(selector, params):
+    """``--param KEY=VALUE`` pairs, with a one-line error for an unknown KEY."""
+    valid = selector.get_params(deep=False)
+    for key in params:
+        if key.split("__", 1)[0] not in valid:
+            raise CLIError(f"--param {key}=...: {type(selector).__name__} has no parameter "
+                           f"{key.split('__', 1)[0]!r}; its parameters are "
+                           f"{', '.join(sorted(valid))}.")
+    selector.set_params(**params)
+
+
+def _numeric_columns(pipe):
+    """Columns the fitted preprocessor of ``pipe`` treats as numeric."""
+    for _, step in pipe.steps[:-1]:
+        for name, _, columns in getattr(step, "transformers_", []):
+            if name == "numeric":
+                return [c for c in columns if isinstance(c, str)]
+    return []
+
+
+def _check_numbers(df, numeric, what):
+    """Numeric columns with stray text cells: one line naming the column and rows."""
+    try:
+        check_numeric_columns(df, numeric=numeric, first_line=2)
+    except ValueError as exc:
+        message = str(exc).split(" To treat the column as categorical")[0]
+        if not numeric:  # fitting: the column may also be left out
+            message = message[:-1] + ", or leave the column out with --drop."
+        raise CLIError(f"{what}: {message}") from None
+
+
+_ID_NAMES = (re.compile(r"^(id|index|row|unnamed: ?0)$|[_\s.-]id$", re.IGNORECASE),
+             re.compile(r"[a-z]I[dD]$"))  # customerID, userId
+
+
+def id_like_columns(df, skip=()):
+    """Columns that identify rows rather than describe them.
+
+    A column is id-like when its values are unique per row, with no missing
+    one, and either it is not numeric (free text, codes), or it holds integers
+    or text under an id-like name (``id``, ``index``, ``row``, ``*_id``,
+    ``customerID``, pandas' ``Unnamed: 0``).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"user_id": [7, 3, 5], "name": ["a", "b", "c"],
+    ...                    "age": [30, 41, 30], "score": [0.1, 0.2, 0.3]})
+    >>> id_like_columns(df)
+    ['user_id', 'name']
+    """
+    found = []
+    for col in df.columns:
+        values = df[col]
+        if col in skip or len(df) < 2 or values.isna().any() or not values.is_unique:
+            continue
+        numeric = pd.api.types.is_numeric_dtype(values)
+        named = isinstance(col, str) and any(p.search(col.strip()) for p in _ID_NAMES)
+        if not numeric or (named and pd.api.types.is_integer_dtype(values)):
+            found.append(col)
+    return found
+
+
+def feature_columns(df, args):
+    """The feature columns of ``--data``: all but the target, the group, ``--drop`` and ids.
+
+    The sensitive column is the group of each row, not a feature, unless
+    ``--sensitive-as-feature``; id-like columns (:func:`id_like_columns`) are
+    dropped with a one-line note.
+    """
+    if getattr(args, "exclude_sensitive", False):
+        note("--exclude-sensitive is deprecated and has no effect: the sensitive column "
+             "is not a feature unless --sensitive-as-feature.")
+    skip = {args.target, *args.drop}
+    if not getattr(args, "sensitive_as_feature", False):
+        skip.add(args.sensitive)
+    ids = id_like_columns(df, skip | {args.sensitive})
+    if ids:
+        note(f"dropping id-like column(s) {ids} (a different value on every row); "
+             "rename a column to keep it.")
+    features = [c for c in df.columns if c not in skip and c not in ids]
+    if not features:
+        raise CLIError(f"--data {args.data!r} has no feature column left besides the target, "
+                       "the sensitive column and the dropped ones.")
+    return features
