@@ -36,7 +36,7 @@ extensions = [
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "research/*_runs"]  # raw outputs: linked, not pages
+exclude_patterns = ["_build"]
 html_theme = "pydata_sphinx_theme"
 html_title = f"skpanda {release}"
 html_static_path = []
@@ -119,3 +119,18 @@ sphinx_gallery_conf = {
     "download_all_examples": False,
     "remove_config_comments": True,
 }
+
+
+def _title_raw_runs(app, docname, source):
+    """Give each raw benchmark output (research/*_runs/*.md) a page title.
+
+    The files are kept exactly as the benchmarks wrote them (tables under
+    ``##`` headings, no title); the site shows each under its file name.
+    """
+    if docname.startswith("research/") and "_runs/" in docname:
+        source[0] = f"# Raw output: `{docname.rsplit('/', 1)[-1]}.md`\n\n" + source[0]
+
+
+def setup(app):
+    app.connect("source-read", _title_raw_runs)
+

@@ -134,6 +134,15 @@ class ProtocolSplit:
 
     ``X_*`` are dense float arrays: the raw columns one-hot encoded and
     standardised by :func:`skpanda.datasets.make_preprocessor` fitted on D0.
+
+    Parameters
+    ----------
+    X_train, y_train, g_train : ndarray
+        D0 (the meta-train half): features, labels, group codes.
+    X_pool, y_pool, g_pool : ndarray
+        The unlabeled pool (a quarter of the rows); ``y_pool`` is what an oracle returns.
+    X_test, y_test, g_test : ndarray
+        The test set (the last quarter).
     """
 
     X_train: np.ndarray
