@@ -41,6 +41,9 @@ html_theme = "pydata_sphinx_theme"
 html_title = f"skpanda {release}"
 html_static_path = []
 html_show_sourcelink = False
+# An explicit default colour mode: left empty, the theme logs a console error
+# ("Got invalid theme mode") on a first visit.
+html_context = {"default_mode": "light"}
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
@@ -109,6 +112,8 @@ sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
+    # plot_<n>_*.py: shown in the order of n (quick start first).
+    "within_subsection_order": "FileNameSortKey",
     # Scripts that are not plot_*.py (examples/guide_gridsearch.py, a command-line
     # script run by tests/examples/) are not gallery pages.
     "ignore_pattern": r"(?:^|/)(?!plot_)[^/]+\.py$",
