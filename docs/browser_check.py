@@ -39,6 +39,13 @@ CHECK_IMAGES = """Promise.all([...document.images].map(img => {
 })).then(bad => JSON.stringify(bad.filter(src => src !== null)))"""
 
 
+SCROLL_TO_FIGURE = """(() => {
+    const img = document.querySelector("img.sphx-glr-single-img, img.sphx-glr-multi-img");
+    if (img) { img.scrollIntoView({block: "center"}); }
+    return Boolean(img);
+})()"""
+
+
 def find_chromium():
     """The Chromium executable, installed from Debian's packages if missing."""
     for name in BROWSERS:
@@ -139,6 +146,14 @@ def check_page(browser, url, screenshot):
     browser.send("Runtime.evaluate", {"expression": "1"}, session=session)
     shot = browser.send("Page.captureScreenshot", {"format": "png"}, session=session)
     screenshot.write_bytes(base64.b64decode(shot["data"]))
+    has_figure = browser.send("Runtime.evaluate", {"expression": SCROLL_TO_FIGURE,
+                                                   "returnByValue": True},
+                              session=session)["result"]["value"]
+    if has_figure:  # a gallery page: a second screenshot of its first figure
+        time.sleep(0.5)
+        shot = browser.send("Page.captureScreenshot", {"format": "png"}, session=session)
+        screenshot.with_name(screenshot.stem + "_figure.png").write_bytes(
+            base64.b64decode(shot["data"]))
     errors = [f"image does not load: {src}" for src in bad_images]
     notes = []
     for event in browser.events:
