@@ -93,6 +93,7 @@ overall = pd.Series({name: frame.overall["selection_rate"] for name, frame in fr
 ax = rates.T.plot.bar(figsize=(6, 3.5), rot=0, color=["tab:orange", "tab:blue"])
 ax.scatter(range(len(overall)), overall, color="black", zorder=3, label="all rows")
 ax.set_ylabel("test selection rate (predicted positive)")
+ax.set_ylim(0, 1.5 * rates.to_numpy().max())  # room for the legend
 ax.set_title("Selection rate per group on held-out rows")
-ax.legend(loc="upper right")
+ax.legend(loc="upper center", ncols=3)
 plt.tight_layout()

@@ -116,10 +116,15 @@ for name, model in results.items():
 # sizes cannot separate the strategies: a difference counts only beyond the
 # paired seed spread, which this example does not measure (the five-seed
 # comparison is in :doc:`/findings`).
+# Strategies that chose the same rows share a point (for a binary classifier,
+# margin and entropy rank the pool identically).
+points = {}
+for name, point in scores.items():
+    points.setdefault(point, []).append(name)
 fig, ax = plt.subplots(figsize=(6, 4))
-for name, (f1, dp) in scores.items():
+for (f1, dp), names in points.items():
     ax.scatter(dp, f1, s=50)
-    ax.annotate(name, (dp, f1), textcoords="offset points", xytext=(5, 4))
+    ax.annotate(" = ".join(names), (dp, f1), textcoords="offset points", xytext=(5, 4))
 ax.axvline(RHO, color="grey", linestyle="--", label=f"rho = {RHO}")
 ax.set_xlabel("test $\\Delta_{DP}$")
 ax.set_ylabel("test F1")

@@ -86,6 +86,7 @@ for name, part in runs.groupby("learner"):
 right.axvline(RHO, color="black", linestyle="--", label=f"rho = {RHO}")
 right.set_xlabel("test $\\Delta_{DP}$ (250 test rows)")
 right.set_ylabel("seeds")
+right.yaxis.get_major_locator().set_params(integer=True)
 right.set_title(f"{BUDGET} random labels, 20 seeds")
 right.legend(fontsize=8)
 plt.tight_layout()
