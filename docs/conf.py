@@ -6,10 +6,14 @@ the Markdown pages are read by myst-parser. ``make docs`` runs ``sphinx-build -W
 a warning from our own docstrings or pages fails the build.
 """
 
+import importlib
 import logging
 import os
+import pkgutil
 import sys
 from pathlib import Path
+
+from sphinx.pycode import ModuleAnalyzer
 
 DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS.parent))  # the checkout being documented wins over an install
@@ -136,6 +140,26 @@ def _title_raw_runs(app, docname, source):
         source[0] = f"# Raw output: `{docname.rsplit('/', 1)[-1]}.md`\n\n" + source[0]
 
 
+def _data_doc_comment(app, what, name, obj, options, lines):
+    """Document a constant by its ``#:`` comment, not by its type's docstring.
+
+    A public constant (``DEFAULT_LEARNERS``) is defined in a private module and
+    re-exported, so autodoc finds no ``#:`` comment where it looks and falls back
+    to the docstring of ``tuple``; the comment is read from the defining module.
+    """
+    if what != "data" or (lines and lines[0] not in (type(obj).__doc__ or "")):
+        return
+    package, attribute = name.rsplit(".", 1)
+    modules = [package] + [m.name for m in pkgutil.iter_modules(
+        importlib.import_module(package).__path__, prefix=package + ".")]
+    for module in modules:
+        comment = ModuleAnalyzer.for_module(module).find_attr_docs().get(("", attribute))
+        if comment:
+            lines[:] = list(comment)
+            return
+
+
 def setup(app):
     app.connect("source-read", _title_raw_runs)
+    app.connect("autodoc-process-docstring", _data_doc_comment, priority=400)  # before numpydoc
 

@@ -30,6 +30,7 @@ PARITY_AWARE = frozenset(m for m in METHODS if get_selector_spec(m).parity_aware
 #: Sequential methods: they query labels one at a time through the oracle.
 SEQUENTIAL = frozenset(m for m in METHODS if get_selector_spec(m).sequential)
 
+#: Data sets ``load_dataset`` and ``skpanda reproduce --dataset`` know by name.
 DATASETS = ("adult", "compas", "german", "census_kdd", "synthetic")
 
 #: Labels used in tables and figures.
