@@ -1,9 +1,9 @@
-# Two commands on a fresh machine:  `make demo`  and  `make test`.
+# Two commands on a fresh machine:  `make demo`  and  `make test`;  `make docs` builds the site.
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test clean
+.PHONY: install demo test docs docs-check clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -15,6 +15,10 @@ $(VENV)/.installed: pyproject.toml $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test,plot]"
 	touch $@
 
+$(VENV)/.docs-installed: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e ".[docs]"
+	touch $@
+
 install: $(VENV)/.installed
 
 demo: install
@@ -23,5 +27,17 @@ demo: install
 test: install
 	$(BIN)/python -m pytest -q
 
+# The site in docs/_build/html: warnings are errors (-W), every example in examples/plot_*.py
+# runs (one thread each), then every local link and image of the built site is checked.
+docs: $(VENV)/.docs-installed
+	OMP_NUM_THREADS=1 $(BIN)/python -m sphinx -b html -W --keep-going docs docs/_build/html
+	$(BIN)/python docs/check_site.py docs/_build/html
+
+# The built site in headless Chromium (installed from Debian's packages when missing):
+# no JavaScript error, no missing image; screenshots in docs/_build/screenshots.
+docs-check: docs
+	$(BIN)/python docs/browser_check.py docs/_build/html
+
 clean:
-	rm -rf $(VENV) skpanda-results
+	rm -rf $(VENV) skpanda-results docs/_build docs/generated docs/auto_examples \
+		docs/api/backreferences docs/sg_execution_times.rst

@@ -36,7 +36,7 @@ peak RSS of each phase (Linux VmHWM after resetting it through
 Run (one thread; on a shared machine add ``nice``)::
 
     OMP_NUM_THREADS=1 PYTHONPATH=$PWD python benchmarks/census_kdd.py --summarize \\
-        docs/census_kdd_runs/*.json             # the tables of saved runs
+        docs/research/census_kdd_runs/*.json             # the tables of saved runs
 
     OMP_NUM_THREADS=1 PYTHONPATH=$PWD python benchmarks/census_kdd.py --seed 0 --sensitive sex
     # smoke test: 5k rows, 2 meta-iterations
@@ -289,7 +289,7 @@ def main():
                              "-1: the whole pool)")
     parser.add_argument("--checkpoint", default=None, help="PANDA checkpoint_path")
     parser.add_argument("--data-home", default=None)
-    parser.add_argument("--out", default="docs/census_kdd_runs")
+    parser.add_argument("--out", default="docs/research/census_kdd_runs")
     parser.add_argument("--tag", default="")
     parser.add_argument("--quiet", dest="verbose", action="store_false")
     args = parser.parse_args()

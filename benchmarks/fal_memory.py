@@ -1,7 +1,7 @@
 """FAL memory on Census-KDD subsamples: time, tracemalloc peak and RSS of select.
 
 Usage: OMP_NUM_THREADS=1 PYTHONPATH=$PWD python benchmarks/fal_memory.py NROWS BUDGET
-(reads ../shared/datasets; see docs/fal_memory.md).
+(reads ../shared/datasets; see docs/research/fal_memory.md).
 """
 import sys, time, tracemalloc, resource
 import numpy as np

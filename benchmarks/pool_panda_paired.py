@@ -1,6 +1,6 @@
 """Paired per-seed differences between selectors in a ``pool_panda.py`` raw output.
 
-Reads the "Per seed: test F1 / Δ_DP" table of a saved run (docs/pool_panda_runs/*.md)
+Reads the "Per seed: test F1 / Δ_DP" table of a saved run (docs/research/pool_panda_runs/*.md)
 and prints, for each PANDA variant vs random and vs the tilt under the same learner
 (and at each budget for the Pool learner), the per-seed difference, its mean ± std
 over the seeds both rows have, the number of seeds where it is positive, a paired
@@ -8,7 +8,7 @@ t-test (two-sided p), and the seed std of each row on its own (the spread the
 difference is compared with)::
 
     python benchmarks/pool_panda_paired.py \
-        docs/pool_panda_runs/pool_panda_seeds10-14_n5_2026-12-03.md
+        docs/research/pool_panda_runs/pool_panda_seeds10-14_n5_2026-12-03.md
 
 With ``--against OTHER`` it compares every PANDA row of the first run with the
 same row of ``OTHER`` (e.g. PANDA fitted with new defaults vs old defaults, same

@@ -32,7 +32,7 @@ SGD_EPOCHS = 20
 class LearnerSpec:
     """One registered downstream learner.
 
-    Attributes
+    Parameters
     ----------
     name : str
         The learner name of result files and the command line (``"lr"``).
@@ -92,7 +92,17 @@ def learner_names():
 
 
 def get_learner_spec(name):
-    """The :class:`LearnerSpec` of a learner name, or a ``ValueError`` naming the choices."""
+    """The :class:`LearnerSpec` of a learner name, or a ``ValueError`` naming the choices.
+
+    Parameters
+    ----------
+    name : str
+        A name of :func:`learner_names`.
+
+    Returns
+    -------
+    spec : LearnerSpec
+    """
     try:
         return _LEARNERS[name]
     except (KeyError, TypeError):
@@ -102,6 +112,16 @@ def get_learner_spec(name):
 
 def check_learners(learners):
     """Validate learner names (a list or a comma-separated string); ``None`` = the default.
+
+    Parameters
+    ----------
+    learners : str, list of str or None
+        Names of :func:`learner_names`; ``None`` gives ``DEFAULT_LEARNERS``.
+
+    Returns
+    -------
+    names : list of str
+        The names, duplicates removed, in the given order.
 
     Examples
     --------

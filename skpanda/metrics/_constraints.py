@@ -213,7 +213,13 @@ def register_constraint(constraint):
 
 
 def unregister_constraint(name):
-    """Forget a registered constraint's name and aliases (built-ins included)."""
+    """Forget a registered constraint's name and aliases (built-ins included).
+
+    Parameters
+    ----------
+    name : str or ParityConstraint
+        A registered name or alias, or the constraint itself.
+    """
     instance = as_constraint(name)
     for key in [key for key, value in _REGISTRY.items() if value == instance]:
         del _REGISTRY[key]
@@ -221,7 +227,7 @@ def unregister_constraint(name):
 
 @register_constraint
 class DemographicParityConstraint(ParityConstraint):
-    """Demographic parity, Δ_DP = max_a |E[h | g=a] - E[h]| (no conditioning).
+    """Demographic parity, ``Δ_DP = max_a |E[h | g=a] - E[h]|`` (no conditioning).
 
     Its fairlearn moment is ``DemographicParity``, whose ``gamma`` is exactly
     this disparity. See :func:`~skpanda.metrics.demographic_parity`.
@@ -239,7 +245,7 @@ class DemographicParityConstraint(ParityConstraint):
 
 @register_constraint
 class EqualizedOddsConstraint(ParityConstraint):
-    """Equalized odds, Δ_EO = max_{a,y} |E[h | g=a, Y=y] - E[h | Y=y]| (cells Y=0, Y=1).
+    """Equalized odds, ``Δ_EO = max_{a,y} |E[h | g=a, Y=y] - E[h | Y=y]|`` (cells Y=0, Y=1).
 
     Its fairlearn moment is ``EqualizedOdds``, whose ``gamma`` is exactly this
     disparity. See :func:`~skpanda.metrics.equalized_odds`.
@@ -257,7 +263,7 @@ class EqualizedOddsConstraint(ParityConstraint):
 
 @register_constraint
 class ErrorRateBalanceConstraint(ParityConstraint):
-    """Error-rate balance, Δ_EB = max_{a,a',y} |E[h | g=a, Y=y] - E[h | g=a', Y=y]|.
+    """Error-rate balance, ``Δ_EB = max_{a,a',y} |E[h | g=a, Y=y] - E[h | g=a', Y=y]|``.
 
     Cells Y=0 and Y=1, groups compared pairwise. fairlearn has no such
     moment: :meth:`to_fairlearn` gives ``EqualizedOdds(difference_bound=rho)``,

@@ -31,7 +31,7 @@ def default_pool_size(n_rows, budget):
     The cap is ``max(4000, 10 * budget)``: an iteration's cost grows with the
     simulated pool, and a pool ten times the budget already asks the policy
     to choose (issue #11; quality against the uncapped pool in
-    ``docs/panda_speed.md``).
+    ``docs/research/panda_speed.md``).
 
     Examples
     --------

@@ -19,6 +19,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
 
 from .._compat import HasMethods, Interval, StrOptions, _fit_context
+from .._docstrings import fill_doc
 from .._splits import stratify_key
 from ..metrics import disparity, get_constraint, penalised_score
 from ._loop import QueryState, active_learning_loop
@@ -58,6 +59,7 @@ def limited_threads(method):
     return wrapper
 
 
+@fill_doc
 class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
     """Base class of all query selectors.
 
@@ -82,6 +84,10 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
     ``_fit_encoder(X, y, groups)`` for a strategy that learns its own
     representation (PANDA pretrains its Transformer encoder there, so that
     ``transform``, h^0, ``fit_selected`` and ``score`` all use it).
+
+    Parameters
+    ----------
+    {selector_parameters}
 
     Notes
     -----

@@ -19,7 +19,7 @@ from ._utils import top_k
 class QueryState:
     """What a scoring function may look at in round ``b`` of the loop.
 
-    Attributes
+    Parameters
     ----------
     estimator : classifier
         The current query model h^{b-1}.

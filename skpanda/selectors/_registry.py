@@ -21,7 +21,7 @@ from ._uncertainty import EntropyQuerySelector, MarginQuerySelector
 class SelectorSpec:
     """One registered strategy.
 
-    Attributes
+    Parameters
     ----------
     name : str
         The method name of result files and the command line.
@@ -132,7 +132,17 @@ def selector_names():
 
 
 def get_selector_spec(name):
-    """The :class:`SelectorSpec` of a method name, or a ``ValueError`` naming the choices."""
+    """The :class:`SelectorSpec` of a method name, or a ``ValueError`` naming the choices.
+
+    Parameters
+    ----------
+    name : str
+        A name of :func:`selector_names`.
+
+    Returns
+    -------
+    spec : SelectorSpec
+    """
     try:
         return _REGISTRY[name]
     except (KeyError, TypeError):

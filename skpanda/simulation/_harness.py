@@ -31,6 +31,7 @@ from ._cells import (
 from ._figures import plot_figures, summary_table
 from ._protocol import check_methods, load_dataset, plan_cells, split_protocol
 
+#: Learning-curve budgets of ``run_experiment`` (the paper's §4); the largest is the table's.
 DEFAULT_BUDGETS = (25, 50, 100, 200, 300, 400)
 
 #: PANDA settings of ``quick=True``: a short meta-training.

@@ -30,6 +30,7 @@ PARITY_AWARE = frozenset(m for m in METHODS if get_selector_spec(m).parity_aware
 #: Sequential methods: they query labels one at a time through the oracle.
 SEQUENTIAL = frozenset(m for m in METHODS if get_selector_spec(m).sequential)
 
+#: Data sets ``load_dataset`` and ``skpanda reproduce --dataset`` know by name.
 DATASETS = ("adult", "compas", "german", "census_kdd", "synthetic")
 
 #: Labels used in tables and figures.
@@ -134,6 +135,15 @@ class ProtocolSplit:
 
     ``X_*`` are dense float arrays: the raw columns one-hot encoded and
     standardised by :func:`skpanda.datasets.make_preprocessor` fitted on D0.
+
+    Parameters
+    ----------
+    X_train, y_train, g_train : ndarray
+        D0 (the meta-train half): features, labels, group codes.
+    X_pool, y_pool, g_pool : ndarray
+        The unlabeled pool (a quarter of the rows); ``y_pool`` is what an oracle returns.
+    X_test, y_test, g_test : ndarray
+        The test set (the last quarter).
     """
 
     X_train: np.ndarray
