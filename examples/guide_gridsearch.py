@@ -46,8 +46,8 @@ def main(quick=False, figure=None):
     # 1. Data: a labeled D0, an unlabeled pool to select from, a test set.
     X, y, sex = load_adult(return_X_y=True)
     X = X.drop(columns="sex")  # the group is not a feature
-    n_d0, n_pool = (1500, 3000) if quick else (4000, 12000)
-    budgets = [50, 200] if quick else [100, 400]  # each fold's simulated pool: n_d0 / 3 / 2
+    n_d0, n_pool = (3000, 6000) if quick else (6000, 12000)
+    budgets = [100, 250] if quick else [100, 400]  # each fold's simulated pool: n_d0 / 3 / 2
     rest, X_d0, y_rest, y_d0, g_rest, g_d0 = train_test_split(
         X, y, sex, test_size=n_d0, stratify=y, random_state=0)
     X_pool, X_test, y_pool, y_test, g_pool, g_test = train_test_split(

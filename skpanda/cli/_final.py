@@ -9,6 +9,7 @@ stored as its training arrays (``learner-data.npz``, read with
 ``allow_pickle=False``) and refit, deterministically, on load.
 """
 
+import inspect
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ import numpy as np
 from .. import __version__
 from .._model_folder import dump_skops, load_skops, verify_manifest, write_folder_atomically
 from ..learners import get_learner_spec, make_learner
-from ..selectors._utils import fit_classifier, predict_labels
+from ..selectors._utils import fit_classifier, predict_labels, predict_positive_proba
 from ._common import CLIError
 from ._model import MODEL_META
 
@@ -53,11 +54,6 @@ class FinalModel:
         Z = self.preprocessor.transform(X[self.meta["features"]])
         return Z if self.encoder is None else self.encoder.transform(Z)
 
-    def _groups_kwargs(self, groups):
-        if self.meta["needs_groups_at_predict"]:
-            return {"sensitive_features": groups}
-        return {}
-
     def predict(self, X, groups=None):
         """Predicted labels (the model's class values, as text) of the rows of ``X``."""
         codes = predict_labels(self.learner, self.transform(X), random_state=0,
@@ -71,11 +67,12 @@ class FinalModel:
 
     def predict_proba(self, X, groups=None):
         """Probability of the positive (second) class, one per row."""
-        proba = np.asarray(self.learner.predict_proba(self.transform(X),
-                                                      **self._groups_kwargs(groups)))
-        if proba.shape[1] == 1:  # trained on one class (a DummyClassifier)
-            return np.full(proba.shape[0], float(self.learner.classes_[0] == 1))
-        return proba[:, 1]
+        Z = self.transform(X)
+        if hasattr(self.learner, "_pmf_predict"):  # fairlearn's randomized classifier
+            return np.asarray(self.learner._pmf_predict(Z))[:, 1]
+        if "sensitive_features" in inspect.signature(self.learner.predict_proba).parameters:
+            return np.asarray(self.learner.predict_proba(Z, sensitive_features=groups))[:, 1]
+        return predict_positive_proba(self.learner, Z)
 
 
 def final_meta(meta, learner, rho, constraint, random_state, n_labeled):

@@ -90,6 +90,9 @@ def _meta_training_processes(args):
 
 def run(args):
     """``skpanda fit``: preprocessor + selector on a labeled CSV, saved to a folder."""
+    if args.budget < 1:
+        raise CLIError(f"--budget {args.budget}: budget={args.budget} must be at least 1 "
+                       "(the number of rows to label).")
     df = read_csv(args.data, "--data")
     _require_columns(df, [args.target, args.sensitive, *args.drop], f"--data {args.data!r}")
     _check_target(df[args.target], args.target)
