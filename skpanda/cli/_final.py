@@ -19,6 +19,7 @@ import numpy as np
 from .. import __version__
 from .._model_folder import dump_skops, load_skops, verify_manifest, write_folder_atomically
 from ..learners import get_learner_spec, make_learner
+from ..panda import PandaQuerySelector
 from ..selectors._utils import fit_classifier, predict_labels, predict_positive_proba
 from ._common import CLIError
 from ._model import MODEL_META
@@ -134,8 +135,6 @@ def _read_final(files, meta):
     pre = load_skops(need("preprocessor.skops"))
     encoder = None
     if meta["method"] == "panda":
-        from ..panda import PandaQuerySelector
-
         encoder = PandaQuerySelector.load(need("panda.pt"))
     learner = (_refit_learner(need(LEARNER_DATA), meta) if meta.get("refit_learner")
                else load_skops(need(LEARNER_FILE)))
