@@ -6,7 +6,7 @@ skpanda version that wrote it. Loading checks the manifest before reading any
 file. scikit-learn objects are stored with :mod:`skops.io` and loaded with an
 explicit list of trusted types: the types the file names, each checked to be
 a class from scikit-learn, numpy, fairlearn's reductions or skpanda's
-selectors (never a function, never anything else), so no pickle is ever
+selectors and learners (never a function, never anything else), so no pickle is ever
 unpickled and no code named by the file is run. The folder is written into a
 temporary sibling and renamed into place once complete.
 """
@@ -25,7 +25,7 @@ MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "skpanda-model-manifest"
 #: Modules whose *classes* a skops file written by skpanda may name.
 SAFE_MODULES = ("sklearn", "numpy", "fairlearn.reductions", "skpanda.selectors",
-                "skpanda.pipeline", "skpanda.datasets")
+                "skpanda.pipeline", "skpanda.datasets", "skpanda.learners")
 _MARKERS = (MANIFEST, "skpanda-model.json")
 
 

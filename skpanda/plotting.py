@@ -29,7 +29,10 @@ def plot_tradeoff(cv_results, *, metric="f1", target=None, best_index=None, ax=N
     Notes
     -----
     Points left of the target line meet :math:`\\hat\\Delta_V \\le t` on
-    average over folds; each is labelled by its parameters.
+    average over folds. Each candidate has its own marker and colour, named
+    by its parameters in a legend beside the axes (labels never overlap
+    however close the points); the target line and the chosen candidate are
+    legend entries too.
 
     Examples
     --------
@@ -51,23 +54,31 @@ def plot_tradeoff(cv_results, *, metric="f1", target=None, best_index=None, ax=N
             )
     x = np.asarray(cv_results["mean_test_disparity"], dtype=float)
     y = np.asarray(cv_results[f"mean_test_{metric}"], dtype=float)
+    xerr = _err(cv_results, "std_test_disparity")
+    yerr = _err(cv_results, f"std_test_{metric}")
     if ax is None:
-        _, ax = plt.subplots(figsize=(5, 3.5))
-    ax.errorbar(x, y, xerr=cv_results.get("std_test_disparity"),
-                yerr=cv_results.get(f"std_test_{metric}"), fmt="o", capsize=3)
+        _, ax = plt.subplots(figsize=(7, 3.8), layout="constrained")
+    markers = "osD^v<>Pp*hX"
     for i, params in enumerate(cv_results.get("params", [{}] * x.size)):
         label = ", ".join(f"{k.rsplit('__', 1)[-1]}={_short(v)}" for k, v in params.items())
-        ax.annotate(label, (x[i], y[i]), textcoords="offset points", xytext=(4, 4),
-                    fontsize=7)
+        ax.errorbar(x[i], y[i], xerr=None if xerr is None else xerr[i],
+                    yerr=None if yerr is None else yerr[i], fmt=markers[i % len(markers)],
+                    color=f"C{i % 10}", capsize=3, label=label or f"candidate {i}")
     if best_index is not None:
-        ax.plot(x[best_index], y[best_index], "o", ms=12, mfc="none", color="C3",
+        ax.plot(x[best_index], y[best_index], "o", ms=14, mfc="none", color="black",
                 label="chosen")
-        ax.legend(loc="best", fontsize=8)
     if target is not None:
-        ax.axvline(target, color="grey", ls="--", lw=1)
+        ax.axvline(target, color="grey", ls="--", lw=1, label=f"target: disparity ≤ {target:g}")
     ax.set_xlabel("held-out disparity")
     ax.set_ylabel(f"held-out {metric}")
+    # one legend entry per candidate, beside the axes: labels never overlap the points
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=7, borderaxespad=0)
     return ax
+
+
+def _err(cv_results, key):
+    value = cv_results.get(key)
+    return None if value is None else np.asarray(value, dtype=float)
 
 
 def _short(value):

@@ -58,7 +58,9 @@ def test_fit_select_round_trip_in_a_subprocess(files, tmp_path):
                                 "--out", str(out)], capture_output=True, text=True)
     assert sel.returncode == 0, sel.stderr
     chosen = pd.read_csv(out)
-    assert list(chosen.columns) == ["rank", "id"] and chosen["rank"].tolist() == list(range(1, 8))
+    # rank, the key, the rows' own columns, an empty target for the annotator
+    assert list(chosen.columns) == ["rank", "id", "age", "job", "sex", "income"]
+    assert chosen["rank"].tolist() == list(range(1, 8)) and chosen["income"].isna().all()
     assert chosen["id"].is_unique and chosen["id"].str.match(r"r2\d\d").all()
     # same as the library would choose: the most uncertain pool rows of h^0
     from skpanda.cli import load_model
@@ -74,8 +76,10 @@ def test_select_writes_row_numbers_without_id_column(files, tmp_path, capsys):
     assert main(["select", "--model", str(tmp_path / "m"), "--pool", str(files / "pool.csv"),
                  "--budget", "5", "--out", str(tmp_path / "o.csv")]) == 0
     rows = pd.read_csv(tmp_path / "o.csv")
-    assert list(rows.columns) == ["rank", "row"] and rows["row"].between(0, 99).all()
+    assert list(rows.columns[:2]) == ["rank", "row"] and rows["row"].between(0, 99).all()
     pool = pd.read_csv(files / "pool.csv")
+    pd.testing.assert_frame_equal(rows[["id", "age", "job", "sex"]],
+                                  pool.iloc[rows["row"]].reset_index(drop=True))
     # group-aware random labels one group only
     assert pool["sex"].iloc[rows["row"]].nunique() == 1
 
@@ -288,7 +292,8 @@ def test_panda_folder_lists_its_files_and_detects_a_flipped_byte(files, tmp_path
 
     pytest.importorskip("skpanda.panda")
     folder = tmp_path / "p"
-    assert _fit(files, folder, "--budget", "20", "--param", "n_iter=2", *TINY_PANDA) == 0
+    assert _fit(files, folder, "--method", "panda", "--budget", "20", "--param", "n_iter=2",
+                *TINY_PANDA) == 0
     manifest = json.loads((folder / "manifest.json").read_text())
     assert sorted(manifest["files"]) == ["panda.pt", "preprocessor.skops", "skpanda-model.json"]
     assert sorted(p.name for p in folder.iterdir()) == sorted([*manifest["files"],
@@ -334,7 +339,7 @@ def test_ctrl_c_in_fit_exits_130_keeps_a_checkpoint_and_rerun_resumes(files, tmp
     model, ckpt = tmp_path / "m", tmp_path / "m.ckpt"
     argv = [sys.executable, "-m", "skpanda.cli", "fit", "--data", str(files / "d0.csv"),
             "--target", "income", "--sensitive", "sex", "--drop", "id", "--budget", "20",
-            *TINY_PANDA, "--param", "verbose=true", "--out", str(model)]
+            "--method", "panda", *TINY_PANDA, "--param", "verbose=true", "--out", str(model)]
     proc = subprocess.Popen([*argv, "--param", "n_iter=100000"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, env=_env())
     seen = _read_until_iteration(proc, 3)
@@ -421,7 +426,8 @@ def test_single_class_target_prints_plain_values(junk_files, tmp_path):
 
 def test_unknown_param_names_the_valid_ones(files, tmp_path):
     res = _skpanda("fit", "--data", files / "d0.csv", "--target", "income", "--sensitive",
-                   "sex", "--drop", "id", "--param", "n_iters=5", "--out", tmp_path / "m")
+                   "sex", "--drop", "id", "--method", "panda", "--param", "n_iters=5",
+                   "--out", tmp_path / "m")
     _assert_one_line(res, "PandaQuerySelector has no parameter 'n_iters'",
                      "n_inducing, n_iter, n_layers", "warm_start.")
 
@@ -492,7 +498,7 @@ def test_id_like_columns_rules():
 
 def test_panda_budget_too_large_for_d0_names_the_largest_before_training(user_csv, tmp_path):
     fit = _skpanda("fit", "--data", str(user_csv / "d0.csv"), "--target", "income",
-                   "--sensitive", "sex", "--out", str(tmp_path / "m"))
+                   "--sensitive", "sex", "--method", "panda", "--out", str(tmp_path / "m"))
     assert fit.returncode == 1
     err = fit.stderr.strip().splitlines()[-1]
     assert "--budget 400 is too large" in err and "Pass --budget 299" in err, err

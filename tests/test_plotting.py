@@ -17,8 +17,25 @@ def test_returns_axes_with_points_labels_and_target():
 
     ax = plot_tradeoff(RESULTS, target=0.04, best_index=0)
     assert isinstance(ax, plt.Axes)
-    assert [t.get_text() for t in ax.texts] == ["budget=200", "budget=400"]
-    assert ax.get_ylabel() == "held-out f1" and ax.get_legend() is not None
+    legend = ax.get_legend()
+    assert sorted(t.get_text() for t in legend.get_texts()) == [
+        "budget=200", "budget=400", "chosen", "target: disparity ≤ 0.04"]
+    assert ax.get_ylabel() == "held-out f1"
+    plt.close(ax.figure)
+
+
+def test_labels_never_overlap_the_plot_even_for_coinciding_points():
+    """Candidate names sit in a legend beside the axes, not on the points."""
+    import matplotlib.pyplot as plt
+
+    same = {"mean_test_f1": [0.6] * 4, "mean_test_disparity": [0.03] * 4,
+            "params": [{"rho": r} for r in (0.02, 0.03, 0.04, 0.08)]}
+    ax = plot_tradeoff(same, target=0.04)
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    assert not ax.texts
+    legend_box = ax.get_legend().get_window_extent(renderer)
+    assert legend_box.x0 >= ax.get_window_extent(renderer).x1  # beside the axes
     plt.close(ax.figure)
 
 

@@ -1,13 +1,17 @@
-"""The ``skpanda`` command: reproduce the paper, fit a selector, select rows.
+"""The ``skpanda`` command: reproduce the paper; fit, select, train, predict, report.
 
 ::
 
     skpanda reproduce [--dataset adult] [--seeds 3] [--learners lr,eg] [--quick] [--out DIR] ...
     skpanda reproduce --data data.csv --target COL --sensitive COL [--quick] ...
-    skpanda fit --data d0.csv --target COL --sensitive COL --out MODEL [--method panda]
+    skpanda fit --data d0.csv --target COL --sensitive COL --out MODEL [--method random]
     skpanda select --model MODEL --pool pool.csv --budget 400 --out to_label.csv
+    skpanda train --model MODEL --labeled labeled.csv --pool pool.csv --out FINAL
+    skpanda predict --model FINAL --data new.csv --out predictions.csv
+    skpanda report --model FINAL --data test.csv --out REPORT
 
-One module per verb (``reproduce``, ``fit``, ``select``), each with
+One module per verb (``reproduce``, ``fit``, ``select``, ``train``, ``predict``,
+``report``), each with
 ``add_parser(sub)`` and ``run(args)``; shared checks in ``_common``, the
 model folder in ``_model``. Bad input (missing file or column, a target that
 is not binary, an empty CSV, an unreadable model, a budget above the pool
@@ -21,7 +25,7 @@ import warnings
 from pathlib import Path
 
 from .. import __version__
-from . import fit, reproduce, select
+from . import fit, predict, report, reproduce, select, train
 from ._common import CLIError, id_like_columns, note
 from ._model import Interrupted, fit_model, load_model, save_model
 from .fit import FIT_METHODS
@@ -30,7 +34,7 @@ __all__ = ["main", "build_parser", "load_model", "save_model", "fit_model", "id_
            "note", "FIT_METHODS", "CLIError"]
 
 #: The verbs, in the order ``skpanda --help`` lists them.
-VERBS = (reproduce, fit, select)
+VERBS = (reproduce, fit, select, train, predict, report)
 
 
 def build_parser():
@@ -39,7 +43,7 @@ def build_parser():
         prog="skpanda", description="Parity-constrained active learning (PANDA, FAccT 2022).")
     parser.add_argument("--version", action="version", version=f"skpanda {__version__}")
     parser.add_argument("--traceback", action="store_true",
-                        help="show the full Python traceback on errors")
+                        help="show the full Python traceback on errors (default: one line)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for verb in VERBS:
         verb.add_parser(sub)

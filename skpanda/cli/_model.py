@@ -73,7 +73,8 @@ def fit_model(df, args):
     meta = {"format": MODEL_FORMAT, "format_version": 2, "skpanda_version": __version__,
             "method": args.method, "target": args.target, "sensitive": args.sensitive,
             "features": features, "classes": [str(c) for c in selector.classes_],
-            "needs_pool_groups": get_selector_spec(args.method).needs_pool_groups}
+            "needs_pool_groups": get_selector_spec(args.method).needs_pool_groups,
+            "rho": args.rho, "constraint": args.constraint}
     return pipe, meta, default_ckpt
 
 

@@ -18,11 +18,12 @@ def add_parser(sub):
                      help="named dataset (default: adult)")
     rep.add_argument("--data", default=None, metavar="CSV",
                      help="run on your own labeled CSV instead of --dataset "
-                     "(needs --target and --sensitive)")
-    rep.add_argument("--target", default=None, help="binary label column of --data")
-    rep.add_argument("--sensitive", default=None, help="group column of --data")
+                     "(needs --target and --sensitive; default: none, --dataset is used)")
+    rep.add_argument("--target", default=None, help="binary label column of --data (default: none)")
+    rep.add_argument("--sensitive", default=None, help="group column of --data (default: none)")
     rep.add_argument("--drop", nargs="+", default=[], metavar="COL",
-                     help="columns of --data that are not features")
+                     help="columns of --data that are not features (default: none; "
+                     "id-like columns are dropped without it)")
     rep.add_argument("--seeds", type=int, default=None,
                      help="number of seeds (default 3; 1 with --quick)")
     rep.add_argument("--budgets", type=int, nargs="+", default=[25, 50, 100, 200, 300, 400],
@@ -35,19 +36,23 @@ def add_parser(sub):
     rep.add_argument("--rho", type=float, default=0.04,
                      help="parity bound ρ of the fair methods (default: 0.04)")
     rep.add_argument("--quick", action="store_true",
-                     help="1 seed, short PANDA meta-training, FAL with 20 candidates (minutes)")
+                     help="1 seed, short PANDA meta-training, FAL with 20 candidates "
+                     "(minutes; default: off)")
     rep.add_argument("--out", default="results", help="output folder (resumable; default: results)")
     rep.add_argument("--n-jobs", type=int, default=None,
                      help="cells run in parallel (default 1; all workers with --scheduler)")
     rep.add_argument("--scheduler", default=None, metavar="ADDRESS",
                      help="run the cells on a Dask cluster: a scheduler address "
                      "(tcp://host:8786) or local:N to start N local workers "
-                     "(pip install 'skpanda[dask]')")
+                     "(pip install 'skpanda[dask]'; default: none, run locally)")
     rep.add_argument("--fal-candidates", type=int, default=None,
                      help="FAL's candidate rows per step (default: FAL's own)")
     rep.add_argument("--panda-param", type=_key_value, action="append", default=[],
-                     metavar="KEY=VALUE", help="extra PandaQuerySelector parameter (repeatable)")
-    rep.add_argument("--data-home", default=None, help="folder of the non-shipped datasets")
+                     metavar="KEY=VALUE",
+                     help="extra PandaQuerySelector parameter, a JSON value (repeatable; "
+                     "default: none)")
+    rep.add_argument("--data-home", default=None, help="folder of the non-shipped datasets "
+                     "(default: $SKPANDA_DATA, else ../shared/datasets found upwards)")
     _add_progress(rep)
     rep.set_defaults(run=run)
     return rep
