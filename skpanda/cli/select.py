@@ -1,12 +1,10 @@
 """``skpanda select``: the pool rows to label, in query order."""
 
-from pathlib import Path
-
 import pandas as pd
 
 from ._common import (CLIError, _add_progress, _check_numbers, _numeric_columns, _progress,
-                      _require_columns, read_csv)
-from ._model import load_model
+                      _require_columns, read_csv, write_csv_atomically)
+from ._model import add_key_file, load_model
 
 
 def add_parser(sub):
@@ -17,6 +15,7 @@ def add_parser(sub):
     sel.add_argument("--budget", type=int, required=True, help="number of rows to label")
     sel.add_argument("--id-column", default=None, help="column to write (default: row number)")
     sel.add_argument("--out", required=True, help="CSV of the rows to label")
+    add_key_file(sel)
     _add_progress(sel)
     sel.set_defaults(run=run)
     return sel
@@ -24,7 +23,7 @@ def add_parser(sub):
 
 def run(args):
     """``skpanda select``: rows of the pool to label, in query order."""
-    pipe, meta = load_model(args.model)
+    pipe, meta = load_model(args.model, key_file=args.key_file)
     pool = read_csv(args.pool, "--pool")
     _require_columns(pool, meta["features"], f"--pool {args.pool!r}")
     if args.id_column is not None:
@@ -43,7 +42,6 @@ def run(args):
     ids = (pool[args.id_column].to_numpy()[positions] if args.id_column else positions)
     out = pd.DataFrame({"rank": range(1, len(positions) + 1),
                         args.id_column or "row": ids})
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(args.out, index=False)
+    write_csv_atomically(out, args.out)
     print(f"Wrote {len(out)} rows to label, in query order, to {args.out}")
     return 0
