@@ -319,6 +319,13 @@ def _owner(lock):
         return None  # half-written by an owner killed at once: stale
 
 
+def _age(path):
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return float("inf")
+
+
 def _alive(pid):
     try:
         os.kill(pid, 0)
@@ -345,6 +352,8 @@ def folder_lock(folder):
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
             owner = _owner(lock)
+            if owner is None and _age(lock) < 10:  # its owner is still writing it
+                owner = ("?", "this host", "just now")
             if owner is not None and (owner[1] != host or _alive(owner[0])):
                 raise ValueError(
                     f"--out {str(folder)!r} is being written by another process (pid "

@@ -22,6 +22,7 @@ from skpanda._model_folder import lock_path, write_manifest
 from skpanda.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
+KEY = "correct horse battery staple"
 
 
 def _env(**extra):
@@ -58,18 +59,18 @@ def data(tmp_path_factory):
     df["income"] = ((df["age"] > 40) ^ (rng.rand(n) < 0.2)).astype(int)
     df.iloc[:100].to_csv(tmp / "d0.csv", index=False)
     df.iloc[100:].drop(columns="income").to_csv(tmp / "pool.csv", index=False)
-    (tmp / "key").write_text("correct horse battery staple\n")
+    (tmp / "key").write_text(KEY + "\n")
     return tmp
 
 
 def _fit_args(data, out, *extra):
-    return ["fit", "--data", data / "d0.csv", "--target", "income", "--sensitive", "sex",
-            "--method", "random", "--out", out, *extra]
+    return [str(a) for a in ["fit", "--data", data / "d0.csv", "--target", "income",
+                             "--sensitive", "sex", "--method", "random", "--out", out, *extra]]
 
 
 def _select_args(data, model, out, *extra):
-    return ["select", "--model", model, "--pool", data / "pool.csv", "--budget", "5",
-            "--out", out, *extra]
+    return [str(a) for a in ["select", "--model", model, "--pool", data / "pool.csv",
+                             "--budget", "5", "--out", out, *extra]]
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +86,7 @@ def test_a_signed_folder_round_trips_with_the_key_from_the_environment(data, sig
     assert (signed / "manifest.hmac").is_file()
     out = tmp_path / "o.csv"
     result = _skpanda(*_select_args(data, signed, out),
-                      env=_env(SKPANDA_MODEL_KEY="correct horse battery staple"))
+                      env=_env(SKPANDA_MODEL_KEY=KEY))
     assert result.returncode == 0, result.stderr
     assert len(pd.read_csv(out)) == 5
 
@@ -190,11 +191,12 @@ def test_a_full_disk_during_fit_says_so_and_keeps_the_previous_model(data, tmp_p
 
 def test_a_full_disk_during_select_leaves_no_empty_or_partial_out(data, signed, tmp_path):
     out = tmp_path / "o.csv"
-    result = _skpanda(*_select_args(data, signed, out), code=_FULL_CSV)
+    result = _skpanda(*_select_args(data, signed, out), code=_FULL_CSV,
+                      env=_env(SKPANDA_MODEL_KEY=KEY))
     _one_line(result, "no space left on device while writing --out")
     assert os.listdir(tmp_path) == []
     out.write_text("rank,row\n1,7\n")  # an earlier result is not truncated either
-    _skpanda(*_select_args(data, signed, out), code=_FULL_CSV)
+    _skpanda(*_select_args(data, signed, out), code=_FULL_CSV, env=_env(SKPANDA_MODEL_KEY=KEY))
     assert out.read_text() == "rank,row\n1,7\n"
 
 
@@ -247,15 +249,15 @@ def test_duplicate_column_names_are_named(data, tmp_path):
 
 
 def test_infinity_names_the_column_and_first_row(data, signed, tmp_path, capsys):
-    pool = pd.read_csv(data / "pool.csv")
+    pool = pd.read_csv(data / "pool.csv").astype({"age": float})
     pool.loc[7, "age"] = np.inf
     pool.to_csv(tmp_path / "pool.csv", index=False)
     out = tmp_path / "o.csv"
     result = _skpanda("select", "--model", signed, "--pool", tmp_path / "pool.csv",
-                      "--budget", "5", "--out", out)
+                      "--budget", "5", "--out", out, env=_env(SKPANDA_MODEL_KEY=KEY))
     _one_line(result, "column 'age' holds infinity in 1 row(s), first row 7 (file line 9)")
     assert not out.exists()
-    d0 = pd.read_csv(data / "d0.csv")
+    d0 = pd.read_csv(data / "d0.csv").astype({"age": float})
     d0.loc[3, "age"] = -np.inf
     d0.to_csv(tmp_path / "d0.csv", index=False)
     assert main(["fit", "--data", str(tmp_path / "d0.csv"), "--target", "income",
