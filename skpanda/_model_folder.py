@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import shutil
 import socket
 import tempfile
@@ -381,9 +382,11 @@ def clean_leftovers(folder):
     ``MODEL`` rather than deleted. Returns a one-line note per action.
     """
     folder = Path(folder).absolute()
+    # the names of write_folder_atomically's mkdtemp and of save_checkpoint's temp file
+    ours = re.compile(rf"\.{re.escape(folder.name)}\.([a-z0-9_]{{8}}|ckpt\.\d+-\d+)\.(tmp|old)")
     notes = []
     for path in sorted(folder.parent.glob(f".{folder.name}.*")):
-        if path.suffix not in (".tmp", ".old") or path.is_symlink():
+        if not ours.fullmatch(path.name) or path.is_symlink():
             continue
         kept = path / folder.name
         if path.suffix == ".old" and kept.is_dir() and not folder.exists():

@@ -173,14 +173,15 @@ def test_the_lock_names_its_owner_and_a_stale_lock_is_taken_over(tmp_path):
 
 
 def test_leftovers_are_cleaned_and_a_stranded_previous_model_restored(tmp_path):
-    (tmp_path / ".m.abc123.tmp").mkdir()
-    (tmp_path / ".m.abc123.tmp" / "half").write_text("x")
+    (tmp_path / ".m.abc12345.tmp").mkdir()
+    (tmp_path / ".m.abc12345.tmp" / "half").write_text("x")
     (tmp_path / ".m.ckpt.1-2.tmp").write_text("x")
-    (tmp_path / ".m.def456.old" / "m").mkdir(parents=True)
-    (tmp_path / ".m.def456.old" / "m" / "manifest.json").write_text("{}")
+    (tmp_path / ".m.def45678.old" / "m").mkdir(parents=True)
+    (tmp_path / ".m.def45678.old" / "m" / "manifest.json").write_text("{}")
     (tmp_path / ".other.x.tmp").mkdir()  # another folder's: not ours to touch
+    (tmp_path / ".m.x.abcdefgh.tmp").mkdir()  # folder m.x's, being written
     notes = clean_leftovers(tmp_path / "m")
-    assert sorted(os.listdir(tmp_path)) == [".other.x.tmp", "m"]
+    assert sorted(os.listdir(tmp_path)) == [".m.x.abcdefgh.tmp", ".other.x.tmp", "m"]
     assert (tmp_path / "m" / "manifest.json").exists()
     assert any("restored the previous model" in n for n in notes) and len(notes) == 4
 

@@ -145,19 +145,19 @@ def test_a_second_fit_on_the_same_out_fails_at_once_naming_the_first(data, tmp_p
 
 def test_leftovers_of_a_killed_run_are_cleaned_and_named(data, tmp_path):
     model = tmp_path / "m"
-    (tmp_path / ".m.k1ll3d.tmp").mkdir()
-    (tmp_path / ".m.k1ll3d.tmp" / "pipeline.skops").write_text("half")
+    (tmp_path / ".m.k1ll3d00.tmp").mkdir()
+    (tmp_path / ".m.k1ll3d00.tmp" / "pipeline.skops").write_text("half")
     (tmp_path / ".m.ckpt.123-456.tmp").write_text("half a checkpoint")
     result = _skpanda(*_fit_args(data, model))
     assert result.returncode == 0, result.stderr
-    assert "removed .m.k1ll3d.tmp, left by an interrupted run" in result.stderr
+    assert "removed .m.k1ll3d00.tmp, left by an interrupted run" in result.stderr
     assert sorted(os.listdir(tmp_path)) == ["m"]
 
 
 def test_a_previous_model_stranded_by_a_kill_is_restored(data, tmp_path, capsys):
     assert main(_fit_args(data, tmp_path / "m")) == 0
-    (tmp_path / ".m.x.old").mkdir()
-    os.replace(tmp_path / "m", tmp_path / ".m.x.old" / "m")  # killed between the renames
+    (tmp_path / ".m.x0000000.old").mkdir()
+    os.replace(tmp_path / "m", tmp_path / ".m.x0000000.old" / "m")  # killed between the renames
     assert main(_fit_args(data, tmp_path / "m", "--random-state", "1")) == 0
     assert "restored the previous model" in capsys.readouterr().err
     assert sorted(os.listdir(tmp_path)) == ["m"]
