@@ -1,7 +1,9 @@
 """Shared pieces of the ``skpanda`` verbs: one-line errors, argument types, CSV checks."""
 
 import argparse
+import csv
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -9,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._model_folder import no_space
 from ..datasets._preprocess import check_numeric_columns
 from ..learners import check_learners, learner_names
 
@@ -69,11 +72,29 @@ def note(message):
     print(f"skpanda: note: {message}", file=sys.stderr)
 
 
+def _check_unique_header(path, what):
+    """Duplicate column names (pandas would rename the second ``age`` to ``age.1``)."""
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            header = next(csv.reader(fh), [])
+    except (UnicodeDecodeError, csv.Error):
+        return  # pandas reports an unreadable file
+    seen, dups = set(), []
+    for name in header:
+        if name in seen and name not in dups:
+            dups.append(name)
+        seen.add(name)
+    if dups:
+        raise CLIError(f"{what} file {str(path)!r} has duplicate column names {dups}; "
+                       "rename them so that every column has its own name.")
+
+
 def read_csv(path, what):
     """Read a CSV or raise a one-line :class:`CLIError`."""
     path = Path(path)
     if not path.is_file():
         raise CLIError(f"{what} file {str(path)!r} does not exist.")
+    _check_unique_header(path, what)
     try:
         df = pd.read_csv(path)
     except pd.errors.EmptyDataError:
@@ -84,6 +105,27 @@ def read_csv(path, what):
     if df.shape[0] == 0:
         raise CLIError(f"{what} file {str(path)!r} has a header but no rows.")
     return df
+
+
+def write_csv_atomically(frame, path):
+    """``frame.to_csv(path)`` through a temporary sibling and :func:`os.replace`.
+
+    A failure (a full disk, Ctrl-C) leaves no partial or empty file at
+    ``path``, and an existing file there as it was.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        frame.to_csv(tmp, index=False)
+        os.replace(tmp, path)
+    except OSError as exc:
+        full = no_space(exc, f"--out {str(path)!r}")
+        if full is None:
+            raise
+        raise full from None
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _require_columns(df, columns, what):
@@ -129,8 +171,22 @@ def _numeric_columns(pipe):
     return []
 
 
+def _check_finite(df, what):
+    """Infinite values in numeric columns: one line naming the column and first row."""
+    for col in df.columns:
+        values = df[col]
+        if not pd.api.types.is_float_dtype(values):
+            continue
+        bad = np.flatnonzero(np.isinf(values.to_numpy(dtype=float)))
+        if bad.size:
+            raise CLIError(f"{what}: column {col!r} holds infinity in {bad.size} row(s), first "
+                           f"row {bad[0]} (file line {bad[0] + 2}); replace those cells with "
+                           "finite numbers or leave them empty (missing values are imputed).")
+
+
 def _check_numbers(df, numeric, what):
-    """Numeric columns with stray text cells: one line naming the column and rows."""
+    """Numeric columns with stray text cells or infinities: one line naming column and rows."""
+    _check_finite(df, what)
     try:
         check_numeric_columns(df, numeric=numeric, first_line=2)
     except ValueError as exc:

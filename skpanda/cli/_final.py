@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
-from .._model_folder import dump_skops, load_skops, verify_manifest, write_folder_atomically
+from .._model_folder import (dump_skops, load_skops, model_key, verify_manifest,
+                             write_folder_atomically)
 from ..learners import get_learner_spec, make_learner
 from ..panda import PandaQuerySelector
 from ..selectors._utils import fit_classifier, predict_labels, predict_positive_proba
@@ -88,13 +89,16 @@ def final_meta(meta, learner, rho, constraint, random_state, n_labeled):
             "n_labeled": int(n_labeled)}
 
 
-def save_final(pipe, learner, meta, folder, training=None):
+def save_final(pipe, learner, meta, folder, training=None, *, key_file=None):
     """Write a final folder atomically (safe files, ``manifest.json``).
 
     ``training()``: returns the arrays ``learner`` was fitted on (``Z``, ``y``,
     ``groups`` and, for a pool learner, ``Z_unlabeled``, ``groups_unlabeled``),
-    stored instead of ``learner`` when skops cannot store it.
+    stored instead of ``learner`` when skops cannot store it. With a key
+    (``key_file`` or ``$SKPANDA_MODEL_KEY``) the manifest is signed.
     """
+    key = model_key(key_file)
+
     def write(tmp):
         meta_out = dict(meta)
         dump_skops(pipe[:-1], tmp / "preprocessor.skops")
@@ -112,7 +116,7 @@ def save_final(pipe, learner, meta, folder, training=None):
             meta_out["refit_learner"] = True
         (tmp / MODEL_META).write_text(json.dumps(meta_out, indent=1))
 
-    return write_folder_atomically(folder, write)
+    return write_folder_atomically(folder, write, key=key)
 
 
 def _refit_learner(path, meta):
@@ -141,19 +145,21 @@ def _read_final(files, meta):
     return FinalModel(pre, encoder, learner, meta)
 
 
-def load_final(folder):
+def load_final(folder, *, key_file=None):
     """Read a folder written by :func:`save_final`; one-line errors.
 
-    ``manifest.json`` is checked (sizes, SHA-256) before any file is read, and
-    no file is unpickled: loading executes no code from the folder.
+    With a key (``key_file`` or ``$SKPANDA_MODEL_KEY``) the signature is checked
+    first; then ``manifest.json`` (sizes, SHA-256) before any file is read. No
+    file is unpickled: loading executes no code from the folder.
     """
     folder = Path(folder)
+    key = model_key(key_file)
     meta_path = folder / MODEL_META
     if not (folder / "manifest.json").is_file() or not meta_path.is_file():
         raise CLIError(f"--model {str(folder)!r} is not a model folder written by "
                        "`skpanda train` (no manifest.json and skpanda-model.json).")
     try:
-        files = verify_manifest(folder)
+        files = verify_manifest(folder, key=key)
         meta = json.loads(files[MODEL_META].read_text())
     except Exception as exc:
         raise CLIError(f"--model {str(folder)!r} cannot be read ({exc}); retrain it with "

@@ -2,21 +2,27 @@
 
 A folder holds ``skpanda-model.json``, ``manifest.json`` and safe files only
 (skops, tensors + JSON); loading it runs no code from it (``docs/cli.md``).
+Every verb that writes or reads a model goes through :func:`save_model` /
+:func:`writing_model` and :func:`load_model`, which sign and check the
+manifest when a key is set (``SKPANDA_MODEL_KEY`` or ``--key-file``).
 """
 
+import contextlib
 import copy
 import json
+import os
 import warnings
 from pathlib import Path
 
 from .. import __version__
-from .._model_folder import dump_skops, load_skops, verify_manifest, write_folder_atomically
+from .._model_folder import (clean_leftovers, dump_skops, folder_lock, load_skops, model_key,
+                             verify_manifest, write_folder_atomically)
 from ..datasets import make_preprocessor
 from ..panda import PandaQuerySelector
 from ..pipeline import SelectionPipeline, make_selection_pipeline
 from ..selectors import get_selector_spec, make_selector
 from ..selectors._utils import fit_classifier
-from ._common import CLIError, _progress, _set_params, feature_columns
+from ._common import CLIError, _progress, _set_params, feature_columns, note
 
 MODEL_META = "skpanda-model.json"
 MODEL_FORMAT = "skpanda-selection-model"
@@ -38,6 +44,7 @@ def _fit_pipeline(pipe, df, args, features):
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="PANDA meta-training interrupted")
         warnings.filterwarnings("ignore", message=r".*fit: meta-training stopped early")
+        warnings.filterwarnings("ignore", message=r".* a single group in sensitive_features")
         pipe.fit(df[features], df[args.target].to_numpy(),
                  **{f"{name}__sensitive_features": df[args.sensitive].to_numpy()})
 
@@ -134,12 +141,40 @@ def _baseline_files(pipe, folder):
         return True
 
 
-def save_model(pipe, meta, folder):
+def add_key_file(sub):
+    """The ``--key-file`` option of a verb that writes or reads a model folder."""
+    sub.add_argument("--key-file", default=None, metavar="FILE",
+                     help="sign (fit, train) or require (select, train, predict, report) the "
+                     "model folder's manifest with the key in FILE, HMAC-SHA256 (default: $SKPANDA_MODEL_KEY if set, "
+                     "else unsigned)")
+
+
+@contextlib.contextmanager
+def writing_model(folder):
+    """Hold ``MODEL.lock`` while a verb fits and writes ``folder``.
+
+    A second writer of the same folder fails at once naming the first; the
+    ``.MODEL.*.tmp`` / ``.old`` leftovers of a killed run are cleaned (one
+    note each). Under torchrun only rank 0 (the writer) takes the lock.
+    """
+    if int(os.environ.get("RANK", "0")) != 0:
+        yield
+        return
+    with folder_lock(folder):
+        for line in clean_leftovers(folder):
+            note(line)
+        yield
+
+
+def save_model(pipe, meta, folder, *, key_file=None):
     """Write a model folder atomically: metadata, safe files, ``manifest.json``.
 
     PANDA: ``panda.pt`` (tensors + JSON) and ``preprocessor.skops``; other
     methods: ``pipeline.skops``. No file is a pickle; see ``docs/cli.md``.
+    With a key (``key_file`` or ``$SKPANDA_MODEL_KEY``) the manifest is signed.
     """
+    key = model_key(key_file)
+
     def write(tmp):
         meta_out = dict(meta)
         if meta["method"] == "panda":
@@ -149,7 +184,7 @@ def save_model(pipe, meta, folder):
             meta_out["refit_estimator"] = _baseline_files(pipe, tmp)
         (tmp / MODEL_META).write_text(json.dumps(meta_out, indent=1))
 
-    return write_folder_atomically(folder, write)
+    return write_folder_atomically(folder, write, key=key)
 
 
 def _load_files(files, meta):
@@ -170,13 +205,16 @@ def _load_files(files, meta):
     return pipe
 
 
-def load_model(folder):
+def load_model(folder, *, key_file=None):
     """Read a model folder written by :func:`save_model`; one-line errors.
 
-    ``manifest.json`` is checked (sizes, SHA-256) before any file is read, and
-    no file is unpickled: loading executes no code from the folder.
+    With a key (``key_file`` or ``$SKPANDA_MODEL_KEY``) the manifest's
+    signature is checked first; then ``manifest.json`` (sizes, SHA-256) before
+    any file is read. No file is unpickled and no type outside skpanda's
+    allow-list is built: loading executes no code from the folder.
     """
     folder = Path(folder)
+    key = model_key(key_file)
     if not (folder / "manifest.json").is_file() or not (folder / MODEL_META).is_file():
         old = (folder / "pipeline.joblib").exists() or (folder / "preprocessor.joblib").exists()
         why = ("an old pickle-based folder, never loaded: refit it" if old
@@ -184,7 +222,7 @@ def load_model(folder):
         raise CLIError(f"--model {str(folder)!r} is not a model folder written by "
                        f"`skpanda fit` ({why}).")
     try:
-        files = verify_manifest(folder)
+        files = verify_manifest(folder, key=key)
         meta = json.loads(files[MODEL_META].read_text())
         if not isinstance(meta, dict) or meta.get("format") != MODEL_FORMAT:
             raise ValueError(f"{MODEL_META} has no format tag {MODEL_FORMAT!r}")

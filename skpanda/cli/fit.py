@@ -7,9 +7,10 @@ from pathlib import Path
 
 from ..panda.distributed import distributed_meta_training
 from ..simulation import METHODS
+from .._model_folder import model_key
 from ._common import (CLIError, _add_progress, _check_numbers, _check_target, _key_value,
-                      _positive_int, _require_columns, read_csv)
-from ._model import fit_model, save_model
+                      _positive_int, _require_columns, note, read_csv)
+from ._model import add_key_file, fit_model, save_model, writing_model
 
 #: Methods ``skpanda fit`` accepts: every registered one (PANDA registers on import).
 FIT_METHODS = METHODS
@@ -58,6 +59,7 @@ def add_parser(sub):
                      help="PANDA: simulated tasks per meta-training iteration; under "
                      "torchrun shared by the processes (default: 1, one per process)")
     fit.add_argument("--out", required=True, help="model folder to write")
+    add_key_file(fit)
     _add_progress(fit)
     fit.set_defaults(run=run)
     return fit
@@ -97,12 +99,17 @@ def run(args):
     _require_columns(df, [args.target, args.sensitive, *args.drop], f"--data {args.data!r}")
     _check_target(df[args.target], args.target)
     _check_numbers(df.drop(columns=[args.target]), [], f"--data {args.data!r}")
-    with _meta_training_processes(args) as is_main:
+    if df[args.sensitive].nunique(dropna=False) < 2:
+        note(f"--sensitive column {args.sensitive!r} holds a single group "
+             f"({df[args.sensitive].iloc[0]!r}): all rows form one group and the parity "
+             "constraint means nothing (every selection has disparity 0).")
+    model_key(args.key_file)  # an unreadable key file fails before any training
+    with writing_model(args.out), _meta_training_processes(args) as is_main:
         pipe, meta, checkpoint = fit_model(df, args)
-    if not is_main:
-        return 0  # under torchrun, rank 0 writes the model
-    save_model(pipe, meta, args.out)
-    if checkpoint is not None and Path(checkpoint).is_file():
-        Path(checkpoint).unlink()  # the model is complete: nothing left to resume
+        if not is_main:
+            return 0  # under torchrun, rank 0 writes the model
+        save_model(pipe, meta, args.out, key_file=args.key_file)
+        if checkpoint is not None and Path(checkpoint).is_file():
+            Path(checkpoint).unlink()  # the model is complete: nothing left to resume
     print(f"Fitted {args.method} on {len(df)} rows; model saved to {args.out}/")
     return 0

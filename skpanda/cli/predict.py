@@ -1,12 +1,13 @@
 """``skpanda predict``: predictions of a model of ``skpanda train`` on new rows."""
 
-from pathlib import Path
 
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from ._common import CLIError, _check_numbers, _numeric_columns, _require_columns, read_csv
+from ._common import (CLIError, _check_numbers, _numeric_columns, _require_columns, read_csv,
+                      write_csv_atomically)
 from ._final import load_final
+from ._model import add_key_file
 
 
 def add_parser(sub):
@@ -24,6 +25,7 @@ def add_parser(sub):
                     "is `row`, the 0-based row number)")
     pr.add_argument("--out", required=True,
                     help="CSV to write: key, prediction, probability")
+    add_key_file(pr)
     pr.set_defaults(run=run)
     return pr
 
@@ -54,7 +56,7 @@ def _numeric(model):
 
 def run(args):
     """``skpanda predict``: label and positive-class probability of each row."""
-    model = load_final(args.model)
+    model = load_final(args.model, key_file=args.key_file)
     df = read_csv(args.data, "--data")
     if args.id_column is not None:
         _require_columns(df, [args.id_column], f"--data {args.data!r}")
@@ -63,7 +65,6 @@ def run(args):
     out = pd.DataFrame({key: df[args.id_column] if args.id_column else range(len(df)),
                         "prediction": model.predict(df, groups),
                         "probability": model.predict_proba(df, groups)})
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(args.out, index=False)
+    write_csv_atomically(out, args.out)
     print(f"Wrote {len(out)} predictions to {args.out}")
     return 0

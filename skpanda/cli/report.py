@@ -11,6 +11,7 @@ from sklearn.metrics import accuracy_score, f1_score
 from ..metrics import demographic_parity, equalized_odds, error_rate_balance
 from ._common import CLIError, _check_target, _require_columns, read_csv
 from ._final import load_final
+from ._model import add_key_file
 from .predict import model_inputs
 from .train import class_values
 
@@ -32,6 +33,7 @@ def add_parser(sub):
     rep.add_argument("--out", required=True,
                      help="folder to write the report to (created if missing; its four files "
                      "are replaced)")
+    add_key_file(rep)
     rep.set_defaults(run=run)
     return rep
 
@@ -123,7 +125,7 @@ def _figure(table, disparities, meta, path):
 
 def run(args):
     """``skpanda report``: per-group table, disparities and a figure."""
-    model = load_final(args.model)
+    model = load_final(args.model, key_file=args.key_file)
     meta = model.meta
     target = args.target or meta["target"]
     df = read_csv(args.data, "--data")

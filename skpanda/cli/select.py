@@ -1,12 +1,10 @@
 """``skpanda select``: the pool rows to label, in query order."""
 
-from pathlib import Path
-
 import pandas as pd
 
 from ._common import (CLIError, _add_progress, _check_numbers, _numeric_columns, _progress,
-                      _require_columns, read_csv)
-from ._model import load_model
+                      _require_columns, read_csv, write_csv_atomically)
+from ._model import add_key_file, load_model
 
 
 def add_parser(sub):
@@ -25,6 +23,7 @@ def add_parser(sub):
     sel.add_argument("--out", required=True,
                      help="CSV of the rows to label (rank, key, the rows' columns, an empty "
                      "target column)")
+    add_key_file(sel)
     _add_progress(sel)
     sel.set_defaults(run=run)
     return sel
@@ -48,7 +47,7 @@ def rows_to_label(pool, positions, id_column, target):
 
 def run(args):
     """``skpanda select``: rows of the pool to label, in query order."""
-    pipe, meta = load_model(args.model)
+    pipe, meta = load_model(args.model, key_file=args.key_file)
     pool = read_csv(args.pool, "--pool")
     _require_columns(pool, meta["features"], f"--pool {args.pool!r}")
     if args.id_column is not None:
@@ -65,7 +64,6 @@ def run(args):
                        f"{sensitive!r}, which --pool {args.pool!r} lacks.")
     positions = pipe.select(pool[meta["features"]], args.budget, sensitive_features=groups)
     out = rows_to_label(pool, positions, args.id_column, meta["target"])
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(args.out, index=False)
+    write_csv_atomically(out, args.out)
     print(f"Wrote {len(out)} rows to label, in query order, to {args.out}")
     return 0

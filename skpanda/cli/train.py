@@ -8,7 +8,7 @@ from ..selectors._utils import _takes_sensitive_features, takes_unlabeled
 from ._common import (CLIError, _check_numbers, _numeric_columns, _require_columns, note,
                       pd_tolist, read_csv)
 from ._final import final_meta, save_final
-from ._model import load_model
+from ._model import add_key_file, load_model, writing_model
 
 #: ``--learner`` default: ``PoolThresholdClassifier``, the best F1 at the bound on Adult
 #: among the learners measured with 400 labels (docs/pool_learners.md, docs/panda_quality.md).
@@ -49,6 +49,7 @@ def add_parser(sub):
     tr.add_argument("--random-state", type=int, default=0,
                     help="seed of the learner (default: 0)")
     tr.add_argument("--out", required=True, help="model folder to write")
+    add_key_file(tr)
     tr.set_defaults(run=run)
     return tr
 
@@ -145,7 +146,7 @@ def _pool_groups(pool, sensitive, name, learner):
 
 def run(args):
     """``skpanda train``: fit the downstream learner on the labeled rows, save it."""
-    pipe, meta = load_model(args.model)
+    pipe, meta = load_model(args.model, key_file=args.key_file)
     target = args.target or meta["target"]
     key = args.id_column or "row"
     labeled = read_csv(args.labeled, "--labeled")
@@ -166,11 +167,13 @@ def run(args):
     y_pool = np.full(len(pool), y[0], dtype=object)
     y_pool[positions] = y  # only the labeled positions are read
     selector.set_params(estimator=learner)
-    model = selector.fit_selected(X_pool, y_pool, positions=positions,
-                                  sensitive_features=groups)
-    save_final(pipe, model, final_meta(meta, args.learner, rho, constraint, args.random_state,
-                                       len(positions)), args.out,
-               lambda: _training_arrays(selector, X_pool, y, positions, groups))
+    with writing_model(args.out):
+        model = selector.fit_selected(X_pool, y_pool, positions=positions,
+                                      sensitive_features=groups)
+        save_final(pipe, model, final_meta(meta, args.learner, rho, constraint,
+                                           args.random_state, len(positions)), args.out,
+                   lambda: _training_arrays(selector, X_pool, y, positions, groups),
+                   key_file=args.key_file)
     print(f"Trained {args.learner} on {len(positions)} labeled rows "
           f"({len(pool)} pool rows); model saved to {args.out}/")
     return 0

@@ -179,6 +179,13 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
             groups = np.zeros(y.shape[0], dtype=np.intp)
         else:
             groups = check_groups(groups, y.shape[0], "sensitive_features")
+            if getattr(self, "rho", None) is not None and np.unique(groups).size < 2:
+                warnings.warn(
+                    f"{type(self).__name__} was fitted with a single group in "
+                    "sensitive_features: all rows form one group and the parity "
+                    "constraint means nothing (every selection has disparity 0).",
+                    UserWarning,
+                )
         self.groups_ = np.unique(groups)
         self.encoder_ = self._fit_encoder(X, y, groups)
         Z = self._encode(X)

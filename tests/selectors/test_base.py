@@ -263,3 +263,16 @@ def test_verbose_shows_a_progress_bar_for_the_query_loop(cls, capsys):
 def g_pool_of(n):
     return np.arange(n) % 2
 
+
+
+
+def test_a_single_group_warns_that_parity_means_nothing():
+    """A selector with a parity bound ``rho`` (PANDA) fitted on one group says so."""
+    from skpanda.panda import PandaQuerySelector
+
+    X, y, _ = make_biased_classification(120, 3, random_state=0, return_X_y=True)
+    panda = PandaQuerySelector(budget=5, n_iter=1, d_model=8, n_heads=2, n_inducing=4,
+                               n_memory=4, n_samples=1, inner_steps=2, random_state=0)
+    with pytest.warns(UserWarning, match="a single group in sensitive_features: all rows "
+                                         "form one group and the parity constraint means"):
+        panda.fit(X, y, sensitive_features=np.zeros(120))

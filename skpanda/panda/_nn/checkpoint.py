@@ -15,11 +15,13 @@ import copy
 import hashlib
 import os
 import threading
+import warnings
 from pathlib import Path
 
 import torch
 
 from ... import __version__
+from ..._model_folder import no_space
 
 FORMAT = "skpanda.panda/1"
 _HEADER = ("format", "skpanda_version", "digest")
@@ -105,6 +107,11 @@ def save_checkpoint(path, payload):
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except (OSError, RuntimeError) as exc:  # torch: "inline_container.cc ... write failed"
+        full = no_space(exc, str(path))
+        if full is None:
+            raise
+        raise full from None
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -120,7 +127,9 @@ def load_checkpoint(path, *, map_location="cpu"):
         all), or when its content does not match its digest (damaged).
     """
     try:
-        payload = torch.load(path, map_location=map_location, weights_only=True)
+        with warnings.catch_warnings():  # torch's note on a foreign pickle protocol
+            warnings.simplefilter("ignore", UserWarning)
+            payload = torch.load(path, map_location=map_location, weights_only=True)
     except FileNotFoundError:
         raise
     except Exception as exc:  # unpickling refused, not a zip/pickle, truncated...
