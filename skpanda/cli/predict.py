@@ -1,6 +1,5 @@
 """``skpanda predict``: predictions of a model of ``skpanda train`` on new rows."""
 
-
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
