@@ -6,12 +6,16 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ..metrics._validation import combine_groups
+
 
 def check_groups(groups, n_samples, name):
-    """Return ``groups`` as a 1-d array of length ``n_samples`` without missing values."""
-    arr = groups.to_numpy() if hasattr(groups, "to_numpy") else np.asarray(groups)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be 1-d (one group label per row), got shape {arr.shape}.")
+    """Return ``groups`` as a 1-d array of length ``n_samples`` without missing values.
+
+    Several sensitive columns (a DataFrame, as fairlearn accepts) form combined
+    groups, one label per combination (:func:`skpanda.metrics._validation.combine_groups`).
+    """
+    arr = combine_groups(groups, name)
     if arr.shape[0] != n_samples:
         raise ValueError(
             f"{name} has {arr.shape[0]} entries but X has {n_samples} rows; "
