@@ -51,8 +51,17 @@ _SHARED = {
     "estimator": """estimator : classifier, default=None
         The downstream classifier trained on the selected rows (``None`` means
         ``LogisticRegression(max_iter=1000)``). Any scikit-learn classifier works,
-        including ``fairlearn.reductions.ExponentiatedGradient``: its ``fit``
-        receives ``sensitive_features`` automatically.""",
+        including ``fairlearn.reductions.ExponentiatedGradient`` and the
+        pool-aware learners of :mod:`skpanda.learners`: its ``fit`` receives
+        ``sensitive_features`` (and the pool) automatically. It never scores
+        pool rows: that is the query model's job (``query_estimator``).""",
+    "query_estimator": """query_estimator : classifier, default=None
+        The query model: the classifier a strategy fits on D0 (and refits on
+        the labels it receives) to rank the pool. ``None``: the plain model
+        behind ``estimator`` -- the estimator itself when it is a probabilistic
+        classifier that needs no groups, else its base ``estimator`` (a
+        fairlearn reduction's, a pool learner's), else
+        ``LogisticRegression(max_iter=1000)``.""",
     "encoder": """encoder : transformer, default=None
         Optional representation shared by all strategies (for example a fitted
         :class:`~skpanda.panda.PandaQuerySelector`, or a ``ColumnTransformer``).
@@ -78,6 +87,9 @@ _SHARED = {
         Bound on the disparity of the downstream classifier.""",
     "fitted_attributes": """estimator_ : classifier
         The downstream classifier fitted on D0 (h^0).
+    query_model_ : classifier
+        The query model fitted on D0 (``estimator_`` itself when the two
+        are the same model).
     classes_ : ndarray of shape (2,)
         The two labels seen in ``fit``.
     groups_ : ndarray
@@ -123,7 +135,8 @@ _SHARED = {
 
 
 _SHARED["selector_parameters"] = "\n    ".join(
-    "{" + key + "}" for key in ("budget", "estimator", "encoder", "sensitive_feature",
+    "{" + key + "}" for key in ("budget", "estimator", "query_estimator", "encoder",
+                                "sensitive_feature",
                                 "warm_start", "query_batch_size", "random_state", "verbose")
 )
 
