@@ -87,9 +87,9 @@ _SHARED = {
         Bound on the disparity of the downstream classifier.""",
     "fitted_attributes": """estimator_ : classifier
         The downstream classifier fitted on D0 (h^0).
-    query_model_ : classifier
+    query_model_ : classifier or None
         The query model fitted on D0 (``estimator_`` itself when the two
-        are the same model).
+        are the same model; None for strategies that rank rows without one).
     classes_ : ndarray of shape (2,)
         The two labels seen in ``fit``.
     groups_ : ndarray

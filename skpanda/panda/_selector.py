@@ -64,8 +64,8 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         ``GridSearchCV`` over ``rho``, fix it (e.g. ``target=0.04``); see ``score``.
     {constraint}
     {estimator}
-    {query_estimator} PANDA ranks rows with its meta-trained policy; the query
-        model is only fitted as ``query_model_``, like every selector's h^0.
+    {query_estimator} Unused: PANDA ranks rows with its meta-trained policy
+        (``query_model_`` is None); accepted so every selector shares it.
     encoder : transformer, default=None
         Optional preprocessing applied before PANDA's own pretrained encoder
         (e.g. a one-hot/scaling ``ColumnTransformer``). PANDA's encoder output
@@ -214,6 +214,8 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
     >>> panda.select(rng.normal(size=(100, 5))).shape
     (20,)
     """
+
+    _uses_query_model = False
 
     _parameter_constraints = {
         **{name: "no_validation" for name in (  # validated by BaseQuerySelector

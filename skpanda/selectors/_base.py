@@ -1,6 +1,7 @@
 """BaseQuerySelector: the one interface of every query strategy."""
 
 import functools
+import inspect
 import numbers
 import warnings
 from abc import ABCMeta
@@ -37,7 +38,13 @@ from ._utils import (
 )
 from ._fitted import check_positions, selected_labels, selected_model
 from ._routing import check_score_routing
-from ._validation import check_groups, check_pool_groups, split_sensitive_column
+from ._validation import (
+    check_estimator_constraint,
+    check_groups,
+    check_pool_groups,
+    check_raw_frame,
+    split_sensitive_column,
+)
 
 # ``False``/``True`` are accepted as aliases: scikit-learn treats ``warm_start``
 # as a bool (its common checks set ``warm_start=False``), and "warm-starting from
@@ -97,6 +104,7 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
 
     _sequential = False
     _needs_pool_groups = False
+    _uses_query_model = True  # False: ranks rows without a classifier (random, PANDA)
 
     _parameter_constraints = {
         "budget": [Interval(Integral, 1, None, closed="left")],
@@ -188,6 +196,9 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
     def _fit_h0(self, Z, y, groups):
         """h^0 on D0: ``estimator_`` (the downstream learner) and ``query_model_``."""
         self.estimator_ = fit_classifier(self._estimator_template(), Z, y, groups)
+        if not self._uses_query_model:
+            self.query_model_ = None
+            return
         query = self._query_template()
         same = query is self.estimator or self.estimator is self.query_estimator is None
         self.query_model_ = self.estimator_ if same else fit_classifier(query, Z, y, groups)
@@ -553,6 +564,7 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
             raise ValueError(f"rho must be a positive number (a disparity bound), got {rho!r}.")
         if hasattr(self, "constraint"):
             get_constraint(self.constraint)
+            check_estimator_constraint(self.constraint, self.estimator, type(self).__name__)
 
     def _trains_on_d0(self):
         """Whether the downstream classifier sees D0 (``warm_start="data"``)."""
@@ -572,10 +584,19 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         if self.encoder is not None:
             kw = dict(skip_check_array=True)
         else:
+            check_raw_frame(X, type(self).__name__)
             kw = dict(accept_sparse=["csr", "csc"], dtype="numeric", ensure_all_finite=True)
-        if y is None:
-            return validate_data(self, X, reset=reset, **kw)
-        X, y = validate_data(self, X, y, reset=reset, **kw)
+        try:
+            if y is None:
+                return validate_data(self, X, reset=reset, **kw)
+            X, y = validate_data(self, X, y, reset=reset, **kw)
+        except ValueError as exc:
+            if "NaN" not in str(exc) or self.encoder is not None:
+                raise
+            raise ValueError(f"X contains NaN; {type(self).__name__} needs finite numbers: "
+                             "impute X first, or pass encoder=skpanda.datasets."
+                             "make_preprocessor(X) (it imputes, one-hot encodes and "
+                             "scales).") from None
         y = np.asarray(y)
         if y.ndim != 1 or y.shape[0] != X.shape[0]:
             raise ValueError(f"y must be 1-d with one label per row of X ({X.shape[0]}).")
@@ -597,10 +618,9 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
             return self.encoder
         except NotFittedError:
             encoder = clone(self.encoder)
-            try:
+            if "sensitive_features" in inspect.signature(encoder.fit).parameters:
                 return encoder.fit(X, y, sensitive_features=groups)
-            except TypeError:
-                return encoder.fit(X, y)
+            return encoder.fit(X, y)
 
     def _encode(self, X):
         if self.encoder_ is None:

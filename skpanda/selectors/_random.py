@@ -39,6 +39,8 @@ class RandomQuerySelector(BaseQuerySelector):
     (5,)
     """
 
+    _uses_query_model = False
+
     def _score_pool(self, candidates, state, *, Z_pool, groups, random_state):
         return random_state.random_sample(candidates.shape[0])
 
