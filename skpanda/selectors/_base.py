@@ -593,7 +593,8 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         except ValueError as exc:
             if "NaN" not in str(exc) or self.encoder is not None:
                 raise
-            raise ValueError(f"X contains NaN; {type(self).__name__} needs finite numbers: "
+            raise ValueError(f"{str(exc).splitlines()[0]} {type(self).__name__} needs finite "
+                             "numbers: "
                              "impute X first, or pass encoder=skpanda.datasets."
                              "make_preprocessor(X) (it imputes, one-hot encodes and "
                              "scales).") from None
