@@ -63,8 +63,10 @@ _SHARED = {
         fairlearn reduction's, a pool learner's), else
         ``LogisticRegression(max_iter=1000)``.""",
     "encoder": """encoder : transformer, default=None
-        Optional representation shared by all strategies (for example a fitted
-        :class:`~skpanda.panda.PandaQuerySelector`, or a ``ColumnTransformer``).
+        Optional representation shared by all strategies (for example
+        :class:`~skpanda.panda.PandaEncoder`, PANDA's representation without
+        meta-training; a fitted :class:`~skpanda.panda.PandaQuerySelector`; or
+        :func:`~skpanda.datasets.make_preprocessor` for a raw DataFrame).
         An unfitted encoder is cloned and fitted on the data passed to ``fit``.""",
     "sensitive_feature": """sensitive_feature : str or int, default=None
         Name (DataFrame) or position of a column of ``X`` that holds the sensitive
