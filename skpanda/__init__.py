@@ -20,6 +20,7 @@ _LAZY = {
     "GroupRandomQuerySelector": "skpanda.selectors",
     "FairActiveLearningQuerySelector": "skpanda.selectors",
     "PandaQuerySelector": "skpanda.panda",
+    "PandaEncoder": "skpanda.panda",
     "SelectionPipeline": "skpanda.pipeline",
     "make_selection_pipeline": "skpanda.pipeline",
     "load_adult": "skpanda.datasets",

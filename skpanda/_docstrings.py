@@ -51,11 +51,22 @@ _SHARED = {
     "estimator": """estimator : classifier, default=None
         The downstream classifier trained on the selected rows (``None`` means
         ``LogisticRegression(max_iter=1000)``). Any scikit-learn classifier works,
-        including ``fairlearn.reductions.ExponentiatedGradient``: its ``fit``
-        receives ``sensitive_features`` automatically.""",
+        including ``fairlearn.reductions.ExponentiatedGradient`` and the
+        pool-aware learners of :mod:`skpanda.learners`: its ``fit`` receives
+        ``sensitive_features`` (and the pool) automatically. It never scores
+        pool rows: that is the query model's job (``query_estimator``).""",
+    "query_estimator": """query_estimator : classifier, default=None
+        The query model: the classifier a strategy fits on D0 (and refits on
+        the labels it receives) to rank the pool. ``None``: the plain model
+        behind ``estimator`` -- the estimator itself when it is a probabilistic
+        classifier that needs no groups, else its base ``estimator`` (a
+        fairlearn reduction's, a pool learner's), else
+        ``LogisticRegression(max_iter=1000)``.""",
     "encoder": """encoder : transformer, default=None
-        Optional representation shared by all strategies (for example a fitted
-        :class:`~skpanda.panda.PandaQuerySelector`, or a ``ColumnTransformer``).
+        Optional representation shared by all strategies (for example
+        :class:`~skpanda.panda.PandaEncoder`, PANDA's representation without
+        meta-training; a fitted :class:`~skpanda.panda.PandaQuerySelector`; or
+        :func:`~skpanda.datasets.make_preprocessor` for a raw DataFrame).
         An unfitted encoder is cloned and fitted on the data passed to ``fit``.""",
     "sensitive_feature": """sensitive_feature : str or int, default=None
         Name (DataFrame) or position of a column of ``X`` that holds the sensitive
@@ -78,6 +89,9 @@ _SHARED = {
         Bound on the disparity of the downstream classifier.""",
     "fitted_attributes": """estimator_ : classifier
         The downstream classifier fitted on D0 (h^0).
+    query_model_ : classifier or None
+        The query model fitted on D0 (``estimator_`` itself when the two
+        are the same model; None for strategies that rank rows without one).
     classes_ : ndarray of shape (2,)
         The two labels seen in ``fit``.
     groups_ : ndarray
@@ -123,7 +137,8 @@ _SHARED = {
 
 
 _SHARED["selector_parameters"] = "\n    ".join(
-    "{" + key + "}" for key in ("budget", "estimator", "encoder", "sensitive_feature",
+    "{" + key + "}" for key in ("budget", "estimator", "query_estimator", "encoder",
+                                "sensitive_feature",
                                 "warm_start", "query_batch_size", "random_state", "verbose")
 )
 

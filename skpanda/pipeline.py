@@ -3,6 +3,10 @@
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.utils.metaestimators import available_if
 
+from .learners._pipeline import GroupAwarePipeline
+
+__all__ = ["GroupAwarePipeline", "SelectionPipeline", "make_selection_pipeline"]
+
 
 def _final_step_selects(self):
     return hasattr(self._final_estimator, "select")

@@ -17,6 +17,7 @@ downstream learners of the experiment harness: ``lr``, ``eg``, ``pool``,
 ``pool_eg``, ``sgd``.
 """
 
+from ._pipeline import GroupAwarePipeline
 from ._reductions import PoolExponentiatedGradient
 from ._registry import (
     DEFAULT_LEARNERS,
@@ -30,6 +31,7 @@ from ._registry import (
 from ._threshold import PoolThresholdClassifier
 
 __all__ = [
+    "GroupAwarePipeline",
     "PoolExponentiatedGradient",
     "PoolThresholdClassifier",
     "DEFAULT_LEARNERS",

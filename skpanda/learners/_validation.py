@@ -7,6 +7,7 @@ import pandas as pd
 from sklearn.utils.multiclass import type_of_target
 
 from ..metrics import constraint_name
+from ..metrics._validation import combine_groups
 
 
 def check_rho(rho):
@@ -26,12 +27,7 @@ def check_constraint(constraint):
 
 def group_labels(groups, n_samples, name):
     """1-d array of hashable group labels; several columns become one tuple-label."""
-    arr = groups.to_numpy() if hasattr(groups, "to_numpy") else np.asarray(groups, dtype=object)
-    if arr.ndim == 2:
-        arr = np.array([str(tuple(row)) for row in arr], dtype=object) if arr.shape[1] > 1 \
-            else arr[:, 0]
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be 1-d (one group per row), got shape {arr.shape}.")
+    arr = combine_groups(groups, name)
     if arr.shape[0] != n_samples:
         raise ValueError(
             f"{name} has {arr.shape[0]} entries but the matching X has {n_samples} rows; "

@@ -26,6 +26,64 @@ def _as_1d(values, name):
     return arr
 
 
+def _plain(value):
+    """``np.int64(1)`` -> ``1``: labels read the same whatever the column dtype."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def combine_groups(sensitive_features, name="sensitive_features"):
+    """One group label per row; several sensitive columns form combined groups.
+
+    The one reading of ``sensitive_features`` shared by the metrics, the
+    learners and the selectors. A 1-d array-like is returned as a numpy
+    array; a 2-d one (a DataFrame of several sensitive columns, as fairlearn
+    accepts) becomes one label per row naming the combination of its values,
+    ``"('Female', 'White')"`` (the string of the tuple, so that labels sort
+    and compare like any other); a single column is raveled. Missing values
+    and lengths are checked by the callers.
+
+    Parameters
+    ----------
+    sensitive_features : array-like of shape (n_samples,) or (n_samples, n_columns)
+        Group of each row, or the values of several sensitive columns.
+    name : str, default="sensitive_features"
+        Argument name for error messages.
+
+    Returns
+    -------
+    groups : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> A = pd.DataFrame({"sex": ["F", "M", "F"], "race": ["W", "W", "B"]})
+    >>> combine_groups(A).tolist()
+    ["('F', 'W')", "('M', 'W')", "('F', 'B')"]
+    >>> combine_groups([1, 0, 1]).tolist()
+    [1, 0, 1]
+    """
+    if isinstance(sensitive_features, (str, bytes)) or np.isscalar(sensitive_features):
+        raise TypeError(f"{name} must be array-like with one group label per row, got "
+                        f"{type(sensitive_features).__name__}.")
+    if hasattr(sensitive_features, "to_numpy"):
+        arr = sensitive_features.to_numpy()
+    else:
+        arr = np.asarray(sensitive_features)
+        if arr.dtype.kind in "US":  # keep labels as Python strings, like pandas does
+            arr = arr.astype(object)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        return arr[:, 0]
+    if arr.ndim == 2:
+        rows = arr.astype(object)
+        if pd.isna(rows).any():
+            raise ValueError(f"{name} holds missing values (NaN/None); give every row a group.")
+        return np.array([str(tuple(_plain(v) for v in row)) for row in rows], dtype=object)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-d (one group label per row) or 2-d (one column "
+                         f"per sensitive attribute), got shape {arr.shape}.")
+    return arr
+
+
 def check_method(method):
     """Raise ``ValueError`` unless ``method`` is ``"difference"`` or ``"ratio"``."""
     if not isinstance(method, str) or method not in METHODS:
@@ -80,16 +138,10 @@ def _check_groups(sensitive_features):
         raise ValueError("sensitive_features is required: pass one group label per row.")
     if isinstance(sensitive_features, (str, bytes)) or np.isscalar(sensitive_features):
         raise TypeError("sensitive_features must be array-like with one group label per row.")
-    frame = pd.DataFrame(sensitive_features) if np.ndim(sensitive_features) == 2 else None
-    if frame is not None:
-        if frame.isna().to_numpy().any():
-            raise ValueError("sensitive_features contains missing values (NaN/None).")
-        # Several columns: every distinct combination of values is one group.
-        keys = pd.Series(list(frame.itertuples(index=False, name=None)), dtype=object)
-    else:
-        keys = pd.Series(_as_1d(sensitive_features, "sensitive_features"), dtype=object)
-        if keys.isna().any():
-            raise ValueError("sensitive_features contains missing values (NaN/None).")
+    # Several columns: every distinct combination of values is one group.
+    keys = pd.Series(combine_groups(sensitive_features), dtype=object)
+    if keys.isna().any():
+        raise ValueError("sensitive_features contains missing values (NaN/None).")
     codes, uniques = pd.factorize(keys, sort=False)
     return codes.astype(np.int64), len(uniques)
 

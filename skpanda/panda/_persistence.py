@@ -84,7 +84,7 @@ def save_selector(selector, path):
             "before PANDA (encoder=None), or pickle the selector if you trust the file."
         )
     params = {k: v for k, v in selector.get_params(deep=False).items()
-              if k not in ("estimator", "encoder")}
+              if k not in ("estimator", "query_estimator", "encoder")}
     params["checkpoint_path"] = None if params["checkpoint_path"] is None else str(
         params["checkpoint_path"])
     meta = dict(params=params, classes=selector.classes_.tolist(),
@@ -157,7 +157,7 @@ def _rebuild_modules(path, state, selector, meta):
             f"fairness_penalty_={meta['fairness_penalty_']}): {detail}")) from None
 
 
-def load_selector(cls, path, *, estimator=None, device="auto"):
+def load_selector(cls, path, *, estimator=None, query_estimator=None, device="auto"):
     """Build a fitted ``cls`` from a file written by :func:`save_selector`.
 
     See ``PandaQuerySelector.load`` for the parameters. A damaged file, or one
@@ -171,7 +171,8 @@ def load_selector(cls, path, *, estimator=None, device="auto"):
     state = load_state(path)
     meta = _read_meta(path, state, cls)
     try:
-        selector = cls(**{**meta["params"], "estimator": estimator, "device": device})
+        selector = cls(**{**meta["params"], "estimator": estimator,
+                          "query_estimator": query_estimator, "device": device})
         selector._check_params()
         selector.fairness_penalty_ = float(meta["fairness_penalty_"])  # the policy's inputs
     except (TypeError, ValueError) as exc:
@@ -191,6 +192,5 @@ def load_selector(cls, path, *, estimator=None, device="auto"):
         selector.groups_fit_ = selector.groups_[state["group_codes"]]
     except IndexError:
         raise _damaged(path, state, "its group codes do not match its groups") from None
-    selector.estimator_ = fit_classifier(selector._estimator_template(), selector.Z_fit_,
-                                         selector.y_fit_, selector.groups_fit_)
+    selector._fit_h0(selector.Z_fit_, selector.y_fit_, selector.groups_fit_)
     return selector

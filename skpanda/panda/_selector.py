@@ -64,6 +64,8 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         ``GridSearchCV`` over ``rho``, fix it (e.g. ``target=0.04``); see ``score``.
     {constraint}
     {estimator}
+    {query_estimator} Unused: PANDA ranks rows with its meta-trained policy
+        (``query_model_`` is None); accepted so every selector shares it.
     encoder : transformer, default=None
         Optional preprocessing applied before PANDA's own pretrained encoder
         (e.g. a one-hot/scaling ``ColumnTransformer``). PANDA's encoder output
@@ -213,9 +215,12 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
     (20,)
     """
 
+    _uses_query_model = False
+
     _parameter_constraints = {
         **{name: "no_validation" for name in (  # validated by BaseQuerySelector
-            "budget", "rho", "constraint", "estimator", "encoder", "sensitive_feature",
+            "budget", "rho", "constraint", "estimator", "query_estimator", "encoder",
+            "sensitive_feature",
             "warm_start", "query_batch_size", "device", "checkpoint_path", "random_state")},
         **{name: [Interval(numbers.Integral, 1, None, closed="left")] for name in (
             "n_layers", "d_model", "n_heads", "n_inducing", "n_memory", "n_iter",
@@ -232,7 +237,7 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
     }
 
     def __init__(self, *, budget=400, rho=0.04, target=None, constraint="demographic_parity",
-                 estimator=None, encoder=None, sensitive_feature=None,
+                 estimator=None, query_estimator=None, encoder=None, sensitive_feature=None,
                  warm_start="representation", query_batch_size=1, n_layers=1, d_model=32,
                  n_heads=4, n_inducing=32, n_memory=16, learning_rate=2e-3,
                  prox_learning_rate=3e-3, tau=1.0,
@@ -246,6 +251,7 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         self.target = target
         self.constraint = constraint
         self.estimator = estimator
+        self.query_estimator = query_estimator
         self.encoder = encoder
         self.sensitive_feature = sensitive_feature
         self.warm_start = warm_start
@@ -437,7 +443,7 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         return save_selector(self, path)
 
     @classmethod
-    def load(cls, path, *, estimator=None, device="auto"):
+    def load(cls, path, *, estimator=None, query_estimator=None, device="auto"):
         """Load a selector written by :meth:`save` (no code is executed).
 
         Parameters
@@ -446,6 +452,8 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
             The file, or the directory holding it.
         estimator : classifier, default=None
             The downstream estimator to use (it is not stored in the file).
+        query_estimator : classifier, default=None
+            The query model (not stored in the file either).
         device : str, default="auto"
             Where to place the modules.
 
@@ -462,7 +470,8 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
             shape): one line naming the file, the problem and that version.
         """
 
-        return load_selector(cls, path, estimator=estimator, device=device)
+        return load_selector(cls, path, estimator=estimator, query_estimator=query_estimator,
+                             device=device)
 
 
 def _reduction_bound(estimator):

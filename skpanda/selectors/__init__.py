@@ -8,6 +8,7 @@ line and the experiment harness read.
 
 from ._base import BaseQuerySelector
 from ._fal import FairActiveLearningQuerySelector
+from ._fitted import SelectorRepresentation
 from ._random import GroupRandomQuerySelector, RandomQuerySelector
 from ._registry import (
     SelectorSpec,
@@ -25,6 +26,7 @@ __all__ = [
     "MarginQuerySelector",
     "EntropyQuerySelector",
     "FairActiveLearningQuerySelector",
+    "SelectorRepresentation",
     "SelectorSpec",
     "get_selector_spec",
     "make_selector",

@@ -1,12 +1,14 @@
 """BaseQuerySelector: the one interface of every query strategy."""
 
 import functools
+import inspect
 import numbers
 import warnings
 from abc import ABCMeta
 from numbers import Integral, Real
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import NotFittedError
@@ -35,8 +37,15 @@ from ._utils import (
     takes_unlabeled,
     top_k,
 )
+from ._fitted import check_positions, selected_labels, selected_model
 from ._routing import check_score_routing
-from ._validation import check_groups, check_pool_groups, split_sensitive_column
+from ._validation import (
+    check_estimator_constraint,
+    check_groups,
+    check_pool_groups,
+    check_raw_frame,
+    split_sensitive_column,
+)
 
 # ``False``/``True`` are accepted as aliases: scikit-learn treats ``warm_start``
 # as a bool (its common checks set ``warm_start=False``), and "warm-starting from
@@ -101,10 +110,12 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
 
     _sequential = False
     _needs_pool_groups = False
+    _uses_query_model = True  # False: ranks rows without a classifier (random, PANDA)
 
     _parameter_constraints = {
         "budget": [Interval(Integral, 1, None, closed="left")],
         "estimator": [HasMethods(["fit"]), None],
+        "query_estimator": [HasMethods(["fit"]), None],
         "encoder": [HasMethods(["transform"]), None],
         "sensitive_feature": [str, Integral, None],
         "warm_start": [StrOptions({"representation", "data"}), "boolean"],
@@ -113,11 +124,12 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         "verbose": ["verbose"],
     }
 
-    def __init__(self, *, budget=400, estimator=None, encoder=None,
+    def __init__(self, *, budget=400, estimator=None, query_estimator=None, encoder=None,
                  sensitive_feature=None, warm_start="representation",
                  query_batch_size=1, random_state=None, verbose=False):
         self.budget = budget
         self.estimator = estimator
+        self.query_estimator = query_estimator
         self.encoder = encoder
         self.sensitive_feature = sensitive_feature
         self.warm_start = warm_start
@@ -190,9 +202,19 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         self.encoder_ = self._fit_encoder(X, y, groups)
         Z = self._encode(X)
         self.Z_fit_, self.y_fit_, self.groups_fit_ = Z, y, groups
-        self.estimator_ = fit_classifier(self._estimator_template(), Z, y, groups)
+        self._fit_h0(Z, y, groups)
         self._fit(Z, y, groups)
         return self
+
+    def _fit_h0(self, Z, y, groups):
+        """h^0 on D0: ``estimator_`` (the downstream learner) and ``query_model_``."""
+        self.estimator_ = fit_classifier(self._estimator_template(), Z, y, groups)
+        if not self._uses_query_model:
+            self.query_model_ = None
+            return
+        query = self._query_template()
+        same = query is self.estimator or self.estimator is self.query_estimator is None
+        self.query_model_ = self.estimator_ if same else fit_classifier(query, Z, y, groups)
 
     def _fit(self, Z, y, groups):
         """Hook: learn strategy state from D0 in the shared representation."""
@@ -309,13 +331,8 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
             )
 
     def _initial_state(self):
-        template = query_template(self.estimator)
-        if self.estimator is None or template is self.estimator:
-            model = self.estimator_  # h^0 itself scores the pool
-        else:  # e.g. the base learner of a fairlearn reduction; select never caches on self
-            model = fit_classifier(template, self.Z_fit_, self.y_fit_, self.groups_fit_)
         return QueryState(
-            model, self.Z_fit_, self.y_fit_, self.groups_fit_,
+            self.query_model_, self.Z_fit_, self.y_fit_, self.groups_fit_,
             np.empty(0, dtype=np.intp),
         )
 
@@ -329,7 +346,7 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
             return state
         else:
             Z, y, g = Z_sel, y_sel, g_sel
-        model = fit_classifier(query_template(self.estimator), Z, y, g)
+        model = fit_classifier(self._query_template(), Z, y, g)
         return QueryState(model, Z, y, g, labeled)
 
     def _wrap_oracle(self, oracle):
@@ -460,15 +477,15 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
             oracle=lambda positions: y_pool[positions],
         )
         model = self.fit_selected(X_pool, y_pool, positions=chosen, sensitive_features=g_pool)
-        Z_val = self._encode(_take(X, idx_val))
         y_val = self.label_encoder_.transform(y[idx_val])
         g_val = groups[idx_val]
-        y_hat = predict_labels(model, Z_val, random_state=0, sensitive_features=g_val)
+        y_hat = self.label_encoder_.transform(predict_labels(
+            model, _take(X_in, idx_val), random_state=0, sensitive_features=g_val))
         return y_val, y_hat, g_val
 
     @limited_threads
     def fit_selected(self, X_pool, y_pool, *, positions, sensitive_features=None):
-        """Train the downstream ``estimator`` on the selected pool rows.
+        """Train the downstream ``estimator`` on the labeled rows; a model for raw input.
 
         Under ``warm_start="representation"`` it sees the selected rows only;
         under ``"data"`` D0 and the selected rows. Both in the shared
@@ -476,30 +493,61 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         ``X_unlabeled``, :mod:`skpanda.learners`) also gets the whole encoded
         pool and its groups, and enforces its parity bound there.
 
+        Parameters
+        ----------
+        X_pool : array-like or sparse matrix of shape (n_pool, n_features)
+            The pool, as passed to :meth:`select`.
+        y_pool : array-like of shape (n_pool,) or (len(positions),)
+            The labels you have: one entry per pool row, missing (NaN/None)
+            where a row is unlabeled (scikit-activeml's convention), or only
+            the labels of ``positions``, in their order.
+        positions : array-like of int
+            The labeled pool rows (the output of :meth:`select`, or a prefix).
+        sensitive_features : array-like of shape (n_pool,) or (n_pool, k), default=None
+            Groups of the pool rows; required by a pool-aware learner.
+
         Returns
         -------
-        estimator : fitted classifier
+        model : GroupAwarePipeline
+            Fitted: the selector's representation
+            (:class:`~skpanda.selectors.SelectorRepresentation`), then the
+            learner (``model[-1]``). It predicts on the same input as
+            :meth:`select` (``model.predict(X_test)``); a learner that needs
+            groups at prediction gets them with
+            ``model.predict(X_test, sensitive_features=g_test)``.
         """
         check_is_fitted(self, "estimator_")
         X_pool, groups = split_sensitive_column(
             self, X_pool, sensitive_features, "sensitive_features"
         )
         X_pool = self._validate_X(X_pool, reset=False)
+        n_pool = X_pool.shape[0]
+        positions = check_positions(positions, n_pool)
+        y_sel = self._encode_labels(selected_labels(y_pool, positions, n_pool))
         pool_aware = takes_unlabeled(self._estimator_template())
         if pool_aware and groups is None and self.groups_.size > 1:
             raise ValueError(
                 f"fit_selected needs sensitive_features= (the pool's groups): the estimator "
                 f"{type(self._estimator_template()).__name__} enforces its bound on the pool."
             )
-        groups = (np.zeros(X_pool.shape[0], np.intp) if groups is None
-                  else check_groups(groups, X_pool.shape[0], "sensitive_features"))
+        groups = (np.zeros(n_pool, np.intp) if groups is None
+                  else check_groups(groups, n_pool, "sensitive_features"))
         Z_sel = self._encode(_take(X_pool, positions))
-        y_sel = self.label_encoder_.transform(np.asarray(y_pool)[positions])
         g = groups[positions]
         if self._trains_on_d0():
             Z_sel, y_sel, g = self._with_d0(Z_sel, y_sel, g)
         pool = dict(Z_unlabeled=self._encode(X_pool), groups_unlabeled=groups) if pool_aware else {}
-        return fit_classifier(self._estimator_template(), Z_sel, y_sel, g, **pool)
+        learner = fit_classifier(self._estimator_template(), Z_sel, y_sel, g, **pool)
+        return selected_model(self, learner)
+
+    def _encode_labels(self, y):
+        unknown = ~np.isin(y, self.classes_)
+        if unknown.any():
+            raise ValueError(
+                f"y_pool holds label(s) {pd.unique(y[unknown])[:5].tolist()} never seen in "
+                f"fit (classes {self.classes_.tolist()}); label the rows with the classes "
+                "of D0.")
+        return self.label_encoder_.transform(y)
 
     # ------------------------------------------------------------ transform
     @available_if(_has_encoder)
@@ -507,6 +555,10 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
     def transform(self, X):
         """The shared representation of ``X`` (the fitted ``encoder``)."""
         check_is_fitted(self, "encoder_")
+        return self._represent(X)
+
+    def _represent(self, X):
+        """``X`` as the selector's models see it: column taken out, checked, encoded."""
         X, _ = split_sensitive_column(self, X, None, "sensitive_features")
         return self._encode(self._validate_X(X, reset=False))
 
@@ -525,6 +577,7 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
             raise ValueError(f"rho must be a positive number (a disparity bound), got {rho!r}.")
         if hasattr(self, "constraint"):
             get_constraint(self.constraint)
+            check_estimator_constraint(self.constraint, self.estimator, type(self).__name__)
 
     def _trains_on_d0(self):
         """Whether the downstream classifier sees D0 (``warm_start="data"``)."""
@@ -533,15 +586,31 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
     def _estimator_template(self):
         return default_estimator() if self.estimator is None else self.estimator
 
+    def _query_template(self):
+        """The query model (``query_estimator``, or the plain model behind ``estimator``)."""
+        if self.estimator is None and self.query_estimator is None:
+            return self._estimator_template()
+        return query_template(self.estimator, self.query_estimator)
+
     def _validate_X(self, X, y=None, *, reset):
         """Check ``X`` (and ``y``); a raw frame is left to the ``encoder``."""
         if self.encoder is not None:
             kw = dict(skip_check_array=True)
         else:
+            check_raw_frame(X, type(self).__name__)
             kw = dict(accept_sparse=["csr", "csc"], dtype="numeric", ensure_all_finite=True)
-        if y is None:
-            return validate_data(self, X, reset=reset, **kw)
-        X, y = validate_data(self, X, y, reset=reset, **kw)
+        try:
+            if y is None:
+                return validate_data(self, X, reset=reset, **kw)
+            X, y = validate_data(self, X, y, reset=reset, **kw)
+        except ValueError as exc:
+            if "NaN" not in str(exc) or self.encoder is not None:
+                raise
+            raise ValueError(f"{str(exc).splitlines()[0]} {type(self).__name__} needs finite "
+                             "numbers: "
+                             "impute X first, or pass encoder=skpanda.datasets."
+                             "make_preprocessor(X) (it imputes, one-hot encodes and "
+                             "scales).") from None
         y = np.asarray(y)
         if y.ndim != 1 or y.shape[0] != X.shape[0]:
             raise ValueError(f"y must be 1-d with one label per row of X ({X.shape[0]}).")
@@ -563,10 +632,9 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
             return self.encoder
         except NotFittedError:
             encoder = clone(self.encoder)
-            try:
+            if "sensitive_features" in inspect.signature(encoder.fit).parameters:
                 return encoder.fit(X, y, sensitive_features=groups)
-            except TypeError:
-                return encoder.fit(X, y)
+            return encoder.fit(X, y)
 
     def _encode(self, X):
         if self.encoder_ is None:

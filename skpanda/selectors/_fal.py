@@ -20,7 +20,6 @@ from ._utils import (
     predict_labels,
     progress_bar,
     predict_positive_proba,
-    query_template,
     stack_rows,
 )
 
@@ -57,6 +56,7 @@ class FairActiveLearningQuerySelector(BaseQuerySelector):
         sampling, ``0`` ranks by the expected disparity reduction only.
     {constraint}
     {estimator}
+    {query_estimator}
     {encoder}
     {sensitive_feature}
     {warm_start}
@@ -160,7 +160,7 @@ class FairActiveLearningQuerySelector(BaseQuerySelector):
     }  # "verbose" comes from BaseQuerySelector
 
     def __init__(self, *, budget=400, alpha=0.6, constraint="demographic_parity",
-                 estimator=None, encoder=None, sensitive_feature=None,
+                 estimator=None, query_estimator=None, encoder=None, sensitive_feature=None,
                  warm_start="representation", query_batch_size=1, n_candidates=100,
                  mode="exact", check_size=0.2, disparity_on="labels", random_state=None,
                  verbose=False):
@@ -168,6 +168,7 @@ class FairActiveLearningQuerySelector(BaseQuerySelector):
         self.alpha = alpha
         self.constraint = constraint
         self.estimator = estimator
+        self.query_estimator = query_estimator
         self.encoder = encoder
         self.sensitive_feature = sensitive_feature
         self.warm_start = warm_start
@@ -199,7 +200,7 @@ class FairActiveLearningQuerySelector(BaseQuerySelector):
             )
         self.check_indices_ = np.sort(check)
         self.train_indices_ = np.sort(train)
-        self.query_model_ = fit_classifier(query_template(self.estimator), Z[self.train_indices_],
+        self.query_model_ = fit_classifier(self._query_template(), Z[self.train_indices_],
                                            y[self.train_indices_], groups[self.train_indices_])
 
     def _initial_state(self):
@@ -214,7 +215,7 @@ class FairActiveLearningQuerySelector(BaseQuerySelector):
         Z = stack_rows(self.Z_fit_[tr], Z_sel)
         y = np.concatenate([self.y_fit_[tr], y_sel])
         g = np.concatenate([self.groups_fit_[tr], g_sel])
-        model = fit_classifier(query_template(self.estimator), Z, y, g)
+        model = fit_classifier(self._query_template(), Z, y, g)
         return QueryState(model, Z, y, g, labeled)
 
     # ------------------------------------------------------------- score

@@ -39,6 +39,8 @@ class RandomQuerySelector(BaseQuerySelector):
     (5,)
     """
 
+    _uses_query_model = False
+
     def _score_pool(self, candidates, state, *, Z_pool, groups, random_state):
         return random_state.random_sample(candidates.shape[0])
 
@@ -48,8 +50,8 @@ class GroupRandomQuerySelector(BaseQuerySelector):
     """Select uniformly at random within the group served worst by h^0.
 
     The "Group Aware Random Sampling" baseline of the paper (§4.1): rows are
-    drawn uniformly, restricted to the group on which the classifier trained on
-    D0 has the lowest accuracy. When that group has fewer pool rows than the
+    drawn uniformly, restricted to the group on which the query model trained
+    on D0 (``query_model_``) has the lowest accuracy. When that group has fewer pool rows than the
     budget, the remaining rows are drawn uniformly from the other groups.
     Needs the pool's groups at selection time.
 
@@ -86,7 +88,7 @@ class GroupRandomQuerySelector(BaseQuerySelector):
     _needs_pool_groups = True
 
     def _fit(self, Z, y, groups):
-        correct = predict_labels(self.estimator_, Z, random_state=0) == y
+        correct = predict_labels(self.query_model_, Z, random_state=0) == y
         self.group_accuracy_ = {g: float(correct[groups == g].mean()) for g in self.groups_}
         self.worst_group_ = min(self.group_accuracy_, key=self.group_accuracy_.get)
 

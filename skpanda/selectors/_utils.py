@@ -133,27 +133,58 @@ def predict_positive_proba(estimator, Z):
     return 1.0 / (1.0 + np.exp(-np.asarray(estimator.decision_function(Z))))
 
 
-def query_template(estimator):
-    """The classifier an uncertainty strategy refits to score the pool.
+def _predict_takes_groups(estimator):
+    predict = getattr(estimator, "predict", None)
+    return predict is not None and "sensitive_features" in inspect.signature(predict).parameters
 
-    A probabilistic classifier is used as it is. A fairlearn reduction has no
-    ``predict_proba``: its base estimator scores the pool (paper §4.1,
-    "Fairlearn+AL" selects by the margin of the unconstrained learner, then
-    fairlearn trains the final classifier).
+
+def is_plain_scorer(estimator):
+    """Whether ``estimator`` can score pool rows on its own.
+
+    It has ``predict_proba`` or ``decision_function``, and neither its ``fit``
+    nor its ``predict`` needs groups or unlabeled rows (a fairlearn reduction,
+    a pool-aware learner of :mod:`skpanda.learners` does).
     """
+    if not (hasattr(estimator, "predict_proba") or hasattr(estimator, "decision_function")):
+        return False
+    return not (_takes_sensitive_features(estimator) or takes_unlabeled(estimator)
+                or _predict_takes_groups(estimator))
+
+
+def query_template(estimator, query_estimator=None):
+    """The query model: the classifier a strategy fits to score the pool.
+
+    ``query_estimator`` when given. Otherwise the plain model behind the
+    downstream ``estimator``: the estimator itself when it is a plain
+    probabilistic classifier (:func:`is_plain_scorer`); the base ``estimator``
+    of a fairlearn reduction or of a pool-aware learner (paper §4.1,
+    "Fairlearn+AL" selects by the margin of the unconstrained learner, then
+    fairlearn trains the final classifier); a ``LogisticRegression`` when that
+    base is left at ``None``.
+    """
+    if query_estimator is not None:
+        if not (hasattr(query_estimator, "predict_proba")
+                or hasattr(query_estimator, "decision_function")):
+            raise TypeError(
+                f"query_estimator {type(query_estimator).__name__} has neither predict_proba "
+                "nor decision_function; pass a probabilistic classifier such as "
+                "LogisticRegression(max_iter=1000).")
+        return query_estimator
     if estimator is None:
         return default_estimator()
-    if hasattr(estimator, "predict_proba") or hasattr(estimator, "decision_function"):
+    if is_plain_scorer(estimator):
         return estimator
-    inner = getattr(estimator, "estimator", None)
-    if inner is not None and (
-        hasattr(inner, "predict_proba") or hasattr(inner, "decision_function")
-    ):
-        return inner
+    if hasattr(estimator, "estimator"):
+        inner = estimator.estimator
+        if inner is None:
+            return default_estimator()
+        if is_plain_scorer(inner):
+            return inner
     raise TypeError(
-        f"estimator {type(estimator).__name__} has neither predict_proba nor "
-        "decision_function, and no base `estimator` that does; uncertainty "
-        "strategies need one of them."
+        f"estimator {type(estimator).__name__} cannot score pool rows (no predict_proba or "
+        "decision_function, or it needs groups to predict) and has no plain base "
+        "`estimator` that can; pass query_estimator=LogisticRegression(max_iter=1000) "
+        "(the model that ranks the rows; estimator still trains the final model)."
     )
 
 

@@ -6,12 +6,17 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ..metrics import constraint_name
+from ..metrics._validation import combine_groups
+
 
 def check_groups(groups, n_samples, name):
-    """Return ``groups`` as a 1-d array of length ``n_samples`` without missing values."""
-    arr = groups.to_numpy() if hasattr(groups, "to_numpy") else np.asarray(groups)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be 1-d (one group label per row), got shape {arr.shape}.")
+    """Return ``groups`` as a 1-d array of length ``n_samples`` without missing values.
+
+    Several sensitive columns (a DataFrame, as fairlearn accepts) form combined
+    groups, one label per combination (:func:`skpanda.metrics._validation.combine_groups`).
+    """
+    arr = combine_groups(groups, name)
     if arr.shape[0] != n_samples:
         raise ValueError(
             f"{name} has {arr.shape[0]} entries but X has {n_samples} rows; "
@@ -119,4 +124,51 @@ def _check_not_both(sensitive_features, column, name):
     if sensitive_features is not None:
         raise ValueError(
             f"Got both {name}= and sensitive_feature={column!r}; pass only one of them."
+        )
+
+
+def check_raw_frame(X, owner):
+    """Refuse a DataFrame with non-numeric columns, naming the fix.
+
+    A selector without ``encoder`` works on numbers; a raw categorical frame
+    would otherwise fail inside numpy (``could not convert string to float``).
+    """
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(dtypes, "items"):
+        return
+    raw = [str(col) for col, dtype in dtypes.items()
+           if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))]
+    if raw:
+        raise ValueError(
+            f"X has non-numeric column(s) {raw[:5]}{'...' if len(raw) > 5 else ''}; {owner} "
+            "works on numbers. Pass encoder=skpanda.datasets.make_preprocessor(X) (one-hot "
+            "encoding, scaling, imputation, fitted in fit), or put the preprocessor before "
+            "the selector: skpanda.pipeline.make_selection_pipeline(make_preprocessor(X), "
+            "selector)."
+        )
+
+
+def _estimator_constraint(estimator):
+    """The parity constraint a fair learner enforces, by name, or None."""
+    for value in (getattr(estimator, "constraint", None), getattr(estimator, "constraints", None)):
+        if value is None:
+            continue
+        try:
+            return constraint_name(value)
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def check_estimator_constraint(constraint, estimator, owner):
+    """Warn when the selector's ``constraint`` differs from the one ``estimator`` enforces."""
+    theirs = _estimator_constraint(estimator)
+    ours = constraint_name(constraint)
+    if theirs is not None and theirs != ours:
+        warnings.warn(
+            f"{owner} has constraint={ours!r} but its estimator "
+            f"{type(estimator).__name__} enforces {theirs!r}: the rows are chosen for one "
+            f"parity and the model is held to another. Give both the same constraint "
+            f"(e.g. the estimator's constraint={ours!r}).",
+            UserWarning,
         )

@@ -21,7 +21,7 @@ from threadpoolctl import threadpool_limits
 from ..metrics import demographic_parity, equalized_odds, error_rate_balance
 from ..learners import get_learner_spec, learner_names
 from ..selectors import get_selector_spec, selector_names
-from ..selectors._utils import predict_labels
+from ..selectors._utils import default_estimator, predict_labels
 from ._protocol import QUERY_WITH_LR, make_oracle, make_selector
 
 #: Columns of the tidy result table, in order.
@@ -89,9 +89,9 @@ def _to_builtin(value):
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
-def evaluate(model, Z_test, y_test, g_test, *, random_state):
-    """Test F1, accuracy and the three Table-1 disparities of ``model``."""
-    y_hat = predict_labels(model, Z_test, random_state=random_state, sensitive_features=g_test)
+def evaluate(model, X_test, y_test, g_test, *, random_state):
+    """Test F1, accuracy and the three Table-1 disparities of ``model`` on ``X_test``."""
+    y_hat = predict_labels(model, X_test, random_state=random_state, sensitive_features=g_test)
     kw = dict(sensitive_features=g_test)
     return {
         "f1": float(f1_score(y_test, y_hat, zero_division=0.0)),
@@ -159,18 +159,17 @@ def run_cell(method, seed, split, budgets, *, encoder=None, rho=0.04,
     else:
         query_lr = _queries_with_lr(method, learner)
         selector = make_selector(method, encoder=encoder, rho=rho, random_state=seed,
-                                 fal_candidates=fal_candidates,
-                                 estimator=None if query_lr else estimator)
+                                 fal_candidates=fal_candidates, estimator=estimator,
+                                 query_estimator=default_estimator() if query_lr else None)
         selector.fit(split.X_train, split.y_train, sensitive_features=split.g_train)
         fit_seconds = time.perf_counter() - tic
     tic = time.perf_counter()
     positions = selector.select(split.X_pool, max(budgets), sensitive_features=split.g_pool,
                                 oracle=make_oracle(split.y_pool))
     select_seconds = time.perf_counter() - tic
-    if _queries_with_lr(method, learner) and estimator is not None:
+    if method == "panda" and _queries_with_lr(method, learner) and estimator is not None:
         selector.set_params(estimator=estimator)  # fit_selected trains the learner
     learner = default_learner(method) if learner is None else learner
-    Z_test = selector.transform(split.X_test) if hasattr(selector, "transform") else split.X_test
     values, counts = np.unique(split.g_pool, return_counts=True)
     minority = values[np.argmin(counts)]
     rows = []
@@ -180,7 +179,7 @@ def run_cell(method, seed, split, budgets, *, encoder=None, rho=0.04,
         model = selector.fit_selected(split.X_pool, split.y_pool, positions=chosen,
                                       sensitive_features=split.g_pool)
         train_seconds = time.perf_counter() - tic
-        scores = evaluate(model, Z_test, split.y_test, split.g_test, random_state=seed)
+        scores = evaluate(model, split.X_test, split.y_test, split.g_test, random_state=seed)
         rows.append({
             "dataset": dataset, "method": method, "learner": learner, "seed": int(seed),
             "budget": int(budget),

@@ -219,7 +219,8 @@ def split_protocol(X, y, groups, *, random_state):
 
 
 def make_selector(method, *, encoder=None, rho=0.04, constraint="demographic_parity",
-                  random_state=None, fal_candidates=100, estimator=None):
+                  random_state=None, fal_candidates=100, estimator=None,
+                  query_estimator=None):
     """Build the query selector of one method name for the harness.
 
     :func:`skpanda.selectors.make_selector` with the harness's FAL setting.
@@ -245,6 +246,9 @@ def make_selector(method, *, encoder=None, rho=0.04, constraint="demographic_par
         The downstream classifier (a learner of
         :func:`skpanda.learners.make_learner`); ``None`` is the selector's
         default LogisticRegression.
+    query_estimator : classifier, default=None
+        The model that ranks the pool (``None``: the selector's default, the
+        plain model behind ``estimator``).
 
     Returns
     -------
@@ -258,6 +262,8 @@ def make_selector(method, *, encoder=None, rho=0.04, constraint="demographic_par
                                 random_state=random_state, estimator=estimator)
     if method == "fal":
         selector.set_params(n_candidates=fal_candidates)
+    if query_estimator is not None:
+        selector.set_params(query_estimator=query_estimator)
     return selector
 
 

@@ -23,7 +23,7 @@ def test_select_then_fit_selected_enforces_the_bound_on_the_pool():
                               random_state=0).fit(X, y, sensitive_features=g)
     positions = sel.select(Xp, sensitive_features=gp)
     model = sel.fit_selected(Xp, yp, positions=positions, sensitive_features=gp)
-    assert model.groups_.tolist() == ["0", "1"]
+    assert model[-1].groups_.tolist() == ["0", "1"]
     pred = model.predict(Xp, sensitive_features=gp)
     assert demographic_parity(None, pred, sensitive_features=gp) <= 0.02 + 1e-9
 
