@@ -168,8 +168,10 @@ def run(args):
     y_pool[positions] = y  # only the labeled positions are read
     selector.set_params(estimator=learner)
     with writing_model(args.out):
+        # fit_selected returns representation -> learner; the final folder stores the
+        # learner and applies the preprocessor and (PANDA) encoder itself.
         model = selector.fit_selected(X_pool, y_pool, positions=positions,
-                                      sensitive_features=groups)
+                                      sensitive_features=groups)[-1]
         save_final(pipe, model, final_meta(meta, args.learner, rho, constraint,
                                            args.random_state, len(positions)), args.out,
                    lambda: _training_arrays(selector, X_pool, y, positions, groups),
