@@ -62,7 +62,9 @@ class Progress(Hook):
 class PeriodicEvaluation(Hook):
     """Score the test-time selection on fixed held-out tasks every ``every`` iterations.
 
-    Appends ``eval_iteration``, ``eval_f1`` and ``eval_disparity`` to the
+    Appends ``eval_iteration``, ``eval_f1``, ``eval_disparity`` and
+    ``disparity_gap`` (held-out disparity minus the mean training-task
+    disparity after the proximal steps since the previous evaluation) to the
     history and leaves ``run.last_eval = (f1, disparity)`` (None between
     evaluations) for :class:`KeepBestPolicy`.
 
@@ -75,7 +77,10 @@ class PeriodicEvaluation(Hook):
 
     def __init__(self, tasks, every, collective=None, **evaluate_kw):
         self.tasks, self.every, self.kw = tasks, every, evaluate_kw
-        self.collective = collective
+        self.collective, self._last = collective, 0
+
+    def on_begin(self, run, resume=None):
+        self._last = run.start
 
     def evaluate(self, policy):
         """Mean (F1, disparity) of ``policy`` on the evaluation tasks (equal on every rank)."""
@@ -99,6 +104,10 @@ class PeriodicEvaluation(Hook):
             run.history["eval_iteration"].append(run.n_done)
             run.history["eval_f1"].append(run.last_eval[0])
             run.history["eval_disparity"].append(run.last_eval[1])
+            train = run.history["disparity_after_prox"][-(run.n_done - self._last):]
+            gap = run.last_eval[1] - sum(train) / len(train) if train else float("nan")
+            run.history["disparity_gap"].append(gap)
+            self._last = run.n_done
 
 
 class KeepBestPolicy(Hook):
@@ -107,8 +116,8 @@ class KeepBestPolicy(Hook):
     The untrained policy is evaluated first and is itself a candidate.
     """
 
-    def __init__(self, rho, evaluation):
-        self.best, self.evaluation = BestPolicy(rho), evaluation
+    def __init__(self, rho, evaluation, violation_weight=1.0):
+        self.best, self.evaluation = BestPolicy(rho, violation_weight), evaluation
 
     def on_begin(self, run, resume=None):
         if resume is not None:
