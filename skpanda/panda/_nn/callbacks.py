@@ -77,10 +77,7 @@ class PeriodicEvaluation(Hook):
 
     def __init__(self, tasks, every, collective=None, **evaluate_kw):
         self.tasks, self.every, self.kw = tasks, every, evaluate_kw
-        self.collective, self._last = collective, 0
-
-    def on_begin(self, run, resume=None):
-        self._last = run.start
+        self.collective = collective
 
     def evaluate(self, policy):
         """Mean (F1, disparity) of ``policy`` on the evaluation tasks (equal on every rank)."""
@@ -101,13 +98,13 @@ class PeriodicEvaluation(Hook):
         run.last_eval = None
         if run.n_done % self.every == 0 or run.n_done == run.n_iter:
             run.last_eval = self.evaluate(run.policy)
+            last = (run.history["eval_iteration"] or [0])[-1]
             run.history["eval_iteration"].append(run.n_done)
             run.history["eval_f1"].append(run.last_eval[0])
             run.history["eval_disparity"].append(run.last_eval[1])
-            train = run.history["disparity_after_prox"][-(run.n_done - self._last):]
+            train = run.history["disparity_after_prox"][last:run.n_done]
             gap = run.last_eval[1] - sum(train) / len(train) if train else float("nan")
             run.history["disparity_gap"].append(gap)
-            self._last = run.n_done
 
 
 class KeepBestPolicy(Hook):
