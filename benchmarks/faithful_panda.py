@@ -95,21 +95,31 @@ def scores(name, h0, seed, Z, y, g, Zt, yt, gt):
             float(error_rate_balance(yt, pred, sensitive_features=gt))]
 
 
-def fit_panda(split, seed, n_iter, params):
+def fit_panda(split, seed, n_iter, params, cache=None):
+    """The fitted faithful PANDA and its fit seconds (loaded from ``cache/`` when there)."""
     from skpanda.panda import PandaQuerySelector
 
+    path = None if cache is None else Path(cache) / f"faithful_it{n_iter}_seed{seed}.pt"
+    if path is not None and path.is_file():
+        meta = json.loads(path.with_suffix(".json").read_text())
+        return PandaQuerySelector.load(path, estimator=sgd(seed), device="cpu"), meta["fit_s"]
     panda = PandaQuerySelector(budget=B, rho=RHO, estimator=sgd(seed), recipe="faithful",
                                n_iter=n_iter, random_state=seed, **params)
     t0 = time.perf_counter()
     panda.fit(split.X_train, split.y_train, sensitive_features=split.g_train)
-    return panda, time.perf_counter() - t0
+    fit_s = time.perf_counter() - t0
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        panda.save(path)
+        path.with_suffix(".json").write_text(json.dumps({"fit_s": fit_s}))
+    return panda, fit_s
 
 
-def selections(panda, split, seed, n_draws):
+def selections(panda, split, seed, n_draws, with_fal=True):
     """{selector: [positions of each draw]} at B; smaller budgets are prefixes."""
     out = {"random": [np.random.RandomState([seed, d]).permutation(len(split.y_pool))[:B]
                       for d in range(n_draws)]}
-    for method in ("entropy", "fal"):
+    for method in ("entropy", "fal")[:2 if with_fal else 1]:
         est = sgd(seed) if method == "entropy" else None
         sel = make_selector(method, encoder=panda, rho=RHO, random_state=seed, estimator=est)
         sel.fit(split.X_train, split.y_train, sensitive_features=split.g_train)
@@ -128,13 +138,36 @@ def selections(panda, split, seed, n_draws):
 def run_seed(seed, args):
     X, y, g = load_dataset("adult")
     split = split_protocol(X, y, g, random_state=seed)
-    panda, fit_s = fit_panda(split, seed, args.n_iter, json.loads(args.panda_params))
+    panda, fit_s = fit_panda(split, seed, args.n_iter, json.loads(args.panda_params),
+                             args.cache)
     h0 = (panda.estimator_.coef_.ravel().tolist(), panda.estimator_.intercept_.tolist())
     Zp, Zt = panda.transform(split.X_pool), panda.transform(split.X_test)
     t0 = time.perf_counter()
-    rows = selections(panda, split, seed, args.draws)
+    rows = selections(panda, split, seed, args.draws, with_fal=False)
     select_s = time.perf_counter() - t0
-    metrics, composition = {}, {}
+    hist = {k: [float(v) for v in vals] for k, vals in panda.history_.items()}
+    result = dict(seed=seed, fit_s=fit_s, select_s=select_s, n_iter=int(panda.n_iter_),
+                  params=panda.get_params(deep=False) | {"estimator": repr(panda.estimator)},
+                  pool=[float(split.y_pool.mean()), float((split.g_pool == 0).mean())],
+                  history=hist)
+    evaluate(result, rows, split, seed, Zp, Zt, h0)
+    write(result, args)  # everything but FAL (its selection is the slowest part)
+    sel = make_selector("fal", encoder=panda, rho=RHO, random_state=seed)
+    sel.fit(split.X_train, split.y_train, sensitive_features=split.g_train)
+    evaluate(result, {"fal": [sel.select(split.X_pool, B)]}, split, seed, Zp, Zt, h0)
+    return result
+
+
+def write(result, args):
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"seed{args.seed}.json").write_text(json.dumps(result, default=str))
+
+
+def evaluate(result, rows, split, seed, Zp, Zt, h0):
+    """Add metrics and composition of the selections ``rows`` to ``result``."""
+    metrics = result.setdefault("metrics", {})
+    composition = result.setdefault("composition", {})
     for method, draws in rows.items():
         composition[method] = [[float(split.y_pool[p].mean()), float((split.g_pool[p] == 0).mean())]
                                for p in draws]
@@ -146,11 +179,6 @@ def run_seed(seed, args):
                                 split.g_pool[p[:b]], Zt, split.y_test, split.g_test)
                          for p in draws]
                 metrics[f"{method}|{name}|{b}"] = np.mean(cells, axis=0).tolist()
-    hist = {k: [float(v) for v in vals] for k, vals in panda.history_.items()}
-    return dict(seed=seed, fit_s=fit_s, select_s=select_s, n_iter=int(panda.n_iter_),
-                params=panda.get_params(deep=False) | {"estimator": repr(panda.estimator)},
-                pool=[float(split.y_pool.mean()), float((split.g_pool == 0).mean())],
-                metrics=metrics, composition=composition, history=hist)
 
 
 def feasibility(history):
@@ -187,12 +215,14 @@ def report(out):
     print("\nper seed, SGD-h0 at B = 400 (F1 / Δ_DP):")
     for method in SELECTORS:
         print(f"  {method}: " + ", ".join(
-            "{:.3f}/{:.3f}".format(*r["metrics"][f"{method}|SGD-h0|{B}"][:2]) for r in runs))
+            "{:.3f}/{:.3f}".format(*r["metrics"][f"{method}|SGD-h0|{B}"][:2]) for r in runs
+            if f"{method}|SGD-h0|{B}" in r["metrics"]))
     print("\nselected rows at B = 400 (share positive / share women; pool "
           + ", ".join("{:.3f}/{:.3f}".format(*r["pool"]) for r in runs) + "):")
     for method in SELECTORS:
         print(f"  {method}: " + ", ".join(
-            "{:.3f}/{:.3f}".format(*np.mean(r["composition"][method], axis=0)) for r in runs))
+            "{:.3f}/{:.3f}".format(*np.mean(r["composition"][method], axis=0)) for r in runs
+            if method in r["composition"]))
 
 
 def main():
@@ -206,15 +236,15 @@ def main():
                         "selectors per seed (default: 2)")
     parser.add_argument("--panda-params", default="{}", help="JSON of extra PandaQuerySelector "
                         "parameters (default: {})")
+    parser.add_argument("--cache", default=None, help="folder for the fitted PANDA "
+                        "(reused when there; default: none)")
     parser.add_argument("--report", action="store_true", help="print the tables of --out")
     args = parser.parse_args()
     if args.report:
         return report(args.out)
     warnings.simplefilter("ignore")
     result = run_seed(args.seed, args)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f"seed{args.seed}.json").write_text(json.dumps(result, default=str))
+    write(result, args)
     print(f"seed {args.seed}: fit {result['fit_s']:.0f} s, feasible (2nd half) "
           f"{feasibility(result['history']):.0%}")
 
