@@ -202,6 +202,11 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
     bound should equal ``rho`` (``fit`` warns when it does not): PANDA
     meta-trains for ``rho``.
 
+    ``recipe="faithful"`` replaces the automatic choice by Algorithm 1 as the
+    paper writes it (``MetaTrainConfig.faithful``): ``SGDClassifier``'s own
+    steps from ``h^0 = estimator_``, a plain gradient-descent proximal step,
+    tasks with the deployment share ``budget / pool_size``, the last iterate.
+
     The proximal step aims at ``rho_target * rho`` (``rho_target = 0.8``) and
     its learning rate grows after violations and shrinks after successes.
     The policy kept at the end is chosen on evaluation tasks built from

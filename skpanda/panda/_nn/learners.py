@@ -14,7 +14,8 @@ learner                        objective                                  stands
 :class:`LogisticLearner`       ``J(theta)`` (weighted L2 logistic loss)   ``LogisticRegression``
 :class:`ParityPenalisedLearner` ``J + mu/2 sum(w) Delta_w(p)^2``           fairlearn reductions
 :class:`PoolPenalisedLearner`  ``J + mu/2 sum(w) Delta_L(p)^2``           pool-aware fair learners
-:class:`SGDLearner`            ``epochs`` of gradient steps on log loss   ``SGDClassifier``
+:class:`SGDLearner`            ``epochs`` of gradient steps on log loss   ``SGDClassifier`` (loosely)
+``sgd.SGDStepsLearner``        per-row SGD steps from h^0                 ``SGDClassifier`` (exactly)
 =============================  =========================================  =======================
 
 :func:`inner_learner_for` picks the learner for a downstream scikit-learn
@@ -379,7 +380,12 @@ class SGDLearner(InnerLearner):
 
     taken ``m = steps_per_epoch`` times per epoch. The result is deterministic
     (no row order), so it differs from a shuffled ``SGDClassifier`` run by the
-    order effects of per-row steps.
+    order effects of per-row steps. It is **not** the classifier it stands in
+    for (issue #23): it starts from the pretrained head where ``SGDClassifier``
+    starts from zero, and with the default ``steps_per_epoch=1`` its step is
+    ``eta0`` times the *sum* of the gradients. Kept for the figures measured
+    with it; :class:`~skpanda.panda._nn.sgd.SGDStepsLearner` (``recipe="faithful"``)
+    takes ``SGDClassifier``'s own steps.
 
     Examples
     --------
