@@ -463,7 +463,7 @@ def inner_learner_for(estimator, *, constraint_fn, n_groups=None, penalty=30.0, 
     """
     kind = inner_learner_kind(estimator)
     if sgd_batch_size is not None:
-        from .sgd import SGDStepsLearner, check_sgd_estimator
+        from .sgd import SGDStepsLearner, check_sgd_estimator  # lazy: sgd imports this module
 
         if kind != "sgd":
             raise ValueError(
