@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.base import TransformerMixin
+from sklearn.linear_model import SGDClassifier
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
@@ -23,6 +24,7 @@ _MAX_DEFAULT_POOL = 4000  # rows of a default simulated pool (with at least 10 x
 # fairness_penalty="auto" for a downstream learner that enforces parity (a fairlearn
 # reduction, a pool-aware learner): the penalty mu of the simulated classifier.
 _AUTO_PENALTY = 30.0
+_PROX_LR = 3e-3  # prox_learning_rate=None under the automatic recipes
 
 
 def default_pool_size(n_rows, budget):
@@ -85,8 +87,10 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         Learned memory rows the encoder attends to.
     learning_rate : float, default=2e-3
         Adam learning rate of the forward step (Algorithm 1, line 4).
-    prox_learning_rate : float, default=3e-3
-        Adam learning rate of the proximal step's inner gradient steps (line 5).
+    prox_learning_rate : float, default=None
+        Learning rate of the proximal step's inner gradient steps (line 5).
+        ``None``: the recipe's (3e-3, Adam, for the automatic recipes; 0.05,
+        plain gradient descent, for ``recipe="faithful"``).
     tau : float, default=1.0
         Initial Gumbel-top-B temperature (learned during meta-training).
     n_iter : int, default=100
@@ -100,8 +104,9 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         Notes). ``"auto"``: 30 when ``estimator`` is a fairlearn reduction
         (it has a ``constraints`` attribute) or pool-aware (its ``fit`` takes
         ``X_unlabeled``), else 0 (the plain logistic regression of the paper).
-    n_prox_steps : int, default=1
-        Maximum gradient steps of each proximal (constraint) step.
+    n_prox_steps : int, default=None
+        Maximum gradient steps of each proximal (constraint) step. ``None``:
+        the recipe's (1 for the automatic recipes, 20 for ``"faithful"``).
     n_samples : int, default=4
         Gumbel samples averaged per forward step (variance reduction).
     pool_size : int, default=None
@@ -119,6 +124,19 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         when the recipe is ``constrained()`` or ``pool_aware()`` (a positive
         ``fairness_penalty_``: the policy then shifts the odds of rows, not a
         ranking to cut at the top).
+    recipe : {"auto", "faithful"}, default="auto"
+        The meta-training preset. ``"auto"``: chosen from ``estimator`` (see
+        Notes). ``"faithful"``: Algorithm 1 as the paper writes it
+        (``MetaTrainConfig.faithful``), for ``estimator=SGDClassifier(
+        loss="log_loss", learning_rate="constant", ...)``: the simulated
+        classifier takes that SGDClassifier's steps from ``h^0 = estimator_``
+        (fitted on D0), the proximal step is plain gradient descent until the
+        training task meets ``rho``, the simulated pool is half of D0 (the
+        paper's |U| = |D0| / 2; set ``pool_size`` to your pool's size), the
+        last iterate is kept and ``select`` samples. Deploy with
+        ``estimator.fit(Z, y, coef_init=estimator_.coef_,
+        intercept_init=estimator_.intercept_)`` so deployment is what was
+        simulated (``docs/panda_quality.md``).
     device : str, default="auto"
         Torch device; ``"auto"`` is CUDA when available, else CPU.
     verbose : bool, default=False
@@ -186,6 +204,11 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
     bound should equal ``rho`` (``fit`` warns when it does not): PANDA
     meta-trains for ``rho``.
 
+    ``recipe="faithful"`` replaces the automatic choice by Algorithm 1 as the
+    paper writes it (``MetaTrainConfig.faithful``): ``SGDClassifier``'s own
+    steps from ``h^0 = estimator_``, a plain gradient-descent proximal step,
+    tasks with the deployment share ``budget / pool_size``, the last iterate.
+
     The proximal step aims at ``rho_target * rho`` (``rho_target = 0.8``) and
     its learning rate grows after violations and shrinks after successes.
     The policy kept at the end is chosen on evaluation tasks built from
@@ -226,13 +249,15 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
             "n_layers", "d_model", "n_heads", "n_inducing", "n_memory", "n_iter",
             "inner_steps", "n_samples")},
         **{name: [Interval(numbers.Real, 0, None, closed="neither")] for name in (
-            "learning_rate", "prox_learning_rate", "tau")},
-        "n_prox_steps": [Interval(numbers.Integral, 0, None, closed="left")],
+            "learning_rate", "tau")},
+        "prox_learning_rate": [None, Interval(numbers.Real, 0, None, closed="neither")],
+        "n_prox_steps": [None, Interval(numbers.Integral, 0, None, closed="left")],
         "fairness_penalty": [StrOptions({"auto"}), Interval(numbers.Real, 0, None,
                                                             closed="left")],
         "pool_size": [None, Interval(numbers.Integral, 2, None, closed="left")],
         "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
         "sample": ["boolean", StrOptions({"auto"})],
+        "recipe": [StrOptions({"auto", "faithful"})],
         "verbose": ["verbose"],
     }
 
@@ -240,10 +265,11 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
                  estimator=None, query_estimator=None, encoder=None, sensitive_feature=None,
                  warm_start="representation", query_batch_size=1, n_layers=1, d_model=32,
                  n_heads=4, n_inducing=32, n_memory=16, learning_rate=2e-3,
-                 prox_learning_rate=3e-3, tau=1.0,
-                 n_iter=100, inner_steps=6, fairness_penalty="auto", n_prox_steps=1,
+                 prox_learning_rate=None, tau=1.0,
+                 n_iter=100, inner_steps=6, fairness_penalty="auto", n_prox_steps=None,
                  n_samples=4, pool_size=None,
-                 validation_fraction=0.3, sample="auto", device="auto", verbose=False,
+                 validation_fraction=0.3, sample="auto", recipe="auto", device="auto",
+                 verbose=False,
                  checkpoint_path=None,
                  random_state=None):
         self.budget = budget
@@ -272,6 +298,7 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         self.pool_size = pool_size
         self.validation_fraction = validation_fraction
         self.sample = sample
+        self.recipe = recipe
         self.device = device
         self.verbose = verbose
         self.checkpoint_path = checkpoint_path
@@ -286,6 +313,21 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
             raise ValueError(f"d_model={self.d_model} must be divisible by "
                              f"n_heads={self.n_heads}.")
         self._check_estimator_bound()
+        if self.recipe == "faithful":
+            self._check_faithful()
+
+    def _check_faithful(self):
+        from ._nn.config import check_sgd_estimator  # lazy: torch
+
+        if not isinstance(self.estimator, SGDClassifier):
+            raise ValueError(
+                f"recipe='faithful' simulates SGDClassifier's steps; got estimator="
+                f"{type(self.estimator).__name__}. Pass estimator=SGDClassifier("
+                "loss='log_loss', learning_rate='constant', eta0=0.01, max_iter=5).")
+        check_sgd_estimator(self.estimator)
+        if self.fairness_penalty not in ("auto", 0, 0.0):
+            raise ValueError(f"recipe='faithful' simulates an unpenalised SGDClassifier; got "
+                             f"fairness_penalty={self.fairness_penalty!r}. Use 'auto' or 0.")
 
     def _check_estimator_bound(self):
         bound = _reduction_bound(self.estimator)
@@ -306,8 +348,8 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         """The meta-training preset for the estimator (see Notes) and penalty."""
         from ._nn.config import inner_learner_kind, recipe_for  # lazy: torch
 
-        return recipe_for(inner_learner_kind(self.estimator),
-                          getattr(self, "fairness_penalty_", 0.0), **changes)
+        kind = "faithful" if self.recipe == "faithful" else inner_learner_kind(self.estimator)
+        return recipe_for(kind, getattr(self, "fairness_penalty_", 0.0), **changes)
 
     def _policy_arch(self):
         return dict(d_model=self.d_model, n_heads=self.n_heads, n_layers=self.n_layers,
@@ -338,8 +380,9 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
     def _check_d0(self, y, groups):
         """Whether D0 can form simulated tasks; run before pretraining. Returns pool_size."""
         n = y.shape[0]
-        pool_size = (default_pool_size(n, self.budget) if self.pool_size is None
-                     else int(self.pool_size))
+        pool_size = (int(self.pool_size) if self.pool_size is not None
+                     else n // 2 if self.recipe == "faithful"
+                     else default_pool_size(n, self.budget))
         if pool_size <= self.budget or n - pool_size < 2:
             raise ValueError(
                 f"D0 has {n} labeled rows: too few to simulate selecting budget={self.budget} "
@@ -379,16 +422,23 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         resume = self._resume_state()
         self.fairness_penalty_ = penalty = self._resolve_penalty()
         self.encoder_net_ = self.encoder_.module
-        config = self._recipe(
-            n_iter=self.n_iter, learning_rate=self.learning_rate,
-            prox_learning_rate=self.prox_learning_rate, n_samples=self.n_samples,
-            n_prox_steps=self.n_prox_steps, holdout=float(self.validation_fraction),
-            sample=self._sampling())
+        preset = self._recipe()
+        auto = self.recipe == "auto"
+        config = preset.replace(
+            n_iter=self.n_iter, learning_rate=self.learning_rate, n_samples=self.n_samples,
+            prox_learning_rate=_given(self.prox_learning_rate,
+                                      _PROX_LR if auto else preset.prox_learning_rate),
+            n_prox_steps=_given(self.n_prox_steps, 1 if auto else preset.n_prox_steps),
+            holdout=float(self.validation_fraction), sample=self._sampling())
+        h0 = None
+        if not auto:  # h^0: the downstream classifier fitted on D0 (Algorithm 1, line 12)
+            h0 = np.r_[self.estimator_.coef_.ravel(), self.estimator_.intercept_]
         self.policy_, self.history_, self.n_iter_, interrupted = train_policy(
             Z, y, codes, encoder=self.encoder_, arch=self._policy_arch(),
             constraint=self.constraint, budget=self.budget, rho=float(self.rho),
             seed=self._seed(), device=self.device_, pool_size=pool_size, config=config,
             estimator=self._estimator_template(), penalty=penalty, n_steps=self.inner_steps,
+            h0=h0,
             verbose=self.verbose, checkpoint_path=self.checkpoint_path, resume=resume,
             extra={"encoder": module_state(self.encoder_net_),
                    "fingerprint": self._fingerprint},
@@ -472,6 +522,10 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
 
         return load_selector(cls, path, estimator=estimator, query_estimator=query_estimator,
                              device=device)
+
+
+def _given(value, default):
+    return default if value is None else value
 
 
 def _reduction_bound(estimator):

@@ -359,3 +359,58 @@ def test_default_pool_cap_applies_to_large_d0():
     assert default_pool_size(24421, 1000) == 10000  # 10 x budget
     assert default_pool_size(24421, 5000) == 12210  # half of D0
     assert default_pool_size(801, 400) == 400       # too small: _check_d0 refuses it
+
+
+def _faithful_sgd():
+    from sklearn.linear_model import SGDClassifier
+
+    return SGDClassifier(loss="log_loss", learning_rate="constant", eta0=0.01, max_iter=5,
+                         random_state=0)
+
+
+def test_faithful_recipe_meta_trains_sgd_steps_from_the_d0_classifier(data, monkeypatch):
+    from skpanda.panda._nn import training
+
+    seen = {}
+    real = training.meta_train
+
+    def spy(*args, **kw):
+        seen.update(kw)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(training, "meta_train", spy)
+    X, y, g, pool = data
+    sel = PandaQuerySelector(**{**TINY, "n_iter": 2}, estimator=_faithful_sgd(),
+                             recipe="faithful", random_state=0).fit(X, y, sensitive_features=g)
+    cfg, learner = seen["config"], seen["learner"]
+    assert (cfg.prox_optimizer, cfg.n_prox_steps, cfg.eta, cfg.keep_best, cfg.sample) == (
+        "gd", 20, 100.0, False, True)
+    assert type(learner).__name__ == "SGDStepsLearner" and learner.epochs == 5
+    h0 = np.r_[sel.estimator_.coef_.ravel(), sel.estimator_.intercept_]
+    np.testing.assert_allclose(seen["learner_init"].numpy(), h0, rtol=1e-6)
+    assert seen["pool_size"] == 200  # half of D0: the paper's |U| = |D0| / 2
+    assert len(sel.history_["prox_reached"]) == 2
+    assert sel.select(pool).shape == (20,)
+    # explicit settings win over the preset's
+    sel2 = PandaQuerySelector(**{**TINY, "n_iter": 1}, estimator=_faithful_sgd(),
+                              recipe="faithful", n_prox_steps=3, prox_learning_rate=0.2,
+                              random_state=0).fit(X, y, sensitive_features=g)
+    assert (seen["config"].n_prox_steps, seen["config"].prox_learning_rate) == (3, 0.2)
+    assert sel2.n_iter_ == 1
+
+
+@pytest.mark.parametrize("params, match", [
+    (dict(), "estimator=LogisticRegression"),
+    (dict(estimator="hinge"), "loss='log_loss'"),
+    (dict(estimator="sgd", fairness_penalty=5.0), "fairness_penalty=5.0"),
+    (dict(recipe="paper"), r"'recipe' parameter of PandaQuerySelector must be"),
+])
+def test_faithful_recipe_refuses_what_it_cannot_simulate(params, match, data):
+    from sklearn.linear_model import LogisticRegression, SGDClassifier
+
+    params = {"recipe": "faithful", "estimator": LogisticRegression(), **params}
+    params["estimator"] = {"hinge": SGDClassifier(learning_rate="constant", eta0=0.1),
+                           "sgd": _faithful_sgd()}.get(params["estimator"], params["estimator"])
+    X, y, g, _ = data
+    with pytest.raises(ValueError, match=match):
+        PandaQuerySelector(**TINY, **params).fit(X, y, sensitive_features=g)

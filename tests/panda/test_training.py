@@ -279,3 +279,70 @@ def test_resume_after_an_interrupt_anywhere_equals_an_uninterrupted_run(
     assert hist_resumed == hist_whole  # every record, exactly
     for a, b in zip(resumed.state_dict().values(), whole.state_dict().values()):
         assert torch.equal(a, b)
+
+
+def _prox_iterate(policy_factory, task, init, optimizer, eta, n_steps=3):
+    """The policy's parameters after a proximal step that cannot reach rho = 0."""
+    policy = policy_factory(task.Z_L.shape[1] + 1)
+    ProximalStep(policy, 0.05, None, optimizer)(
+        task, target=1e-9, eta=eta, n_steps=n_steps, constraint_fn=DP, n_groups=2, budget=50,
+        init=init, n_samples=2, seed=5, learner=LEARNER)
+    return torch.cat([p.detach().reshape(-1) for p in policy.parameters()])
+
+
+def test_eta_changes_the_gradient_descent_proximal_iterate(biased_shortcut_data, make_tasks,
+                                                           make_policy):
+    Z, y, g = biased_shortcut_data()
+    (task,), init = make_tasks(Z, y, g, 1, 500, seed=1)
+    start = torch.cat([p.detach().reshape(-1) for p in make_policy(Z.shape[1] + 1).parameters()])
+    gd = {eta: _prox_iterate(make_policy, task, init, "gd", eta) for eta in (1.0, 10.0)}
+    assert not torch.allclose(gd[1.0], gd[10.0], atol=1e-5)
+    # a larger eta moves further from theta_hat (the pull term weighs less)
+    assert (gd[10.0] - start).norm() > (gd[1.0] - start).norm()
+    # Adam's first step is normalised and the pull term is 0 there: eta has no effect
+    # (except on parameters whose gradient is as small as Adam's eps)
+    adam = {eta: _prox_iterate(make_policy, task, init, "adam", eta, n_steps=1)
+            for eta in (1.0, 10.0)}
+    assert float(((adam[1.0] - adam[10.0]).abs() > 1e-5).float().mean()) < 0.01
+    assert float(((gd[1.0] - gd[10.0]).abs() > 1e-5).float().mean()) > 0.5
+
+
+def test_gradient_descent_proximal_step_is_the_proximal_iteration(biased_shortcut_data,
+                                                                  make_tasks, make_policy):
+    """One GD step from theta_hat moves by -lr * eta * grad chi~ (the pull term is 0 there)."""
+    Z, y, g = biased_shortcut_data()
+    (task,), init = make_tasks(Z, y, g, 1, 500, seed=1)
+    policy = make_policy(Z.shape[1] + 1)
+    kw = dict(budget=50, init=init, n_samples=2, seed=5)
+    theta = simulate(policy, task, **kw)
+    _, disp = hard_metrics(theta.detach(), task, DP, 2)
+    chi = (steps.soft_disparity(theta, task, DP, 2) * (disp >= 1e-9)).mean()
+    grads = torch.autograd.grad(chi, list(policy.parameters()), allow_unused=True)
+    before = [p.detach().clone() for p in policy.parameters()]
+    ProximalStep(policy, 0.05, None, "gd")(task, target=1e-9, eta=10.0, n_steps=1,
+                                          constraint_fn=DP, n_groups=2, learner=LEARNER, **kw)
+    for b, p, gr in zip(before, policy.parameters(), grads):
+        expected = b if gr is None else b - 0.05 * 10.0 * gr
+        torch.testing.assert_close(p.detach(), expected, rtol=1e-4, atol=1e-6)
+
+
+def test_faithful_loop_records_feasibility_and_the_disparity_gap(biased_shortcut_data,
+                                                                 make_policy):
+    from skpanda.panda._nn.sgd import SGDStepsLearner
+
+    Z, y, g = biased_shortcut_data(1200)
+    cfg = MetaTrainConfig.faithful(n_iter=6, eval_every=3, n_eval_tasks=2, n_samples=2,
+                                   n_prox_steps=4, learning_rate=1e-2)
+    history, n_done, _ = meta_train(
+        make_policy(Z.shape[1] + 1), Z, y, g, init=torch.zeros(4), budget=40, rho=0.1,
+        constraint_fn=DP, pool_size=400, learner=SGDStepsLearner(eta0=0.1, batch_size=5),
+        config=cfg, seed=0, learner_init=torch.tensor([0.5, 0.0, 0.0, 0.0]))
+    assert n_done == 6
+    assert all(len(history[k]) == 6 for k in training._ITERATION_KEYS)
+    assert len(history["disparity_gap"]) == len(history["eval_f1"]) == 2
+    for steps_taken, after, held in zip(history["prox_steps"], history["disparity_after_prox"],
+                                        history["prox_reached"]):
+        assert held == (after < 0.1)
+        assert steps_taken == 4 or held  # stopped early only once feasible
+    gap = history["eval_disparity"][0] - np.mean(history["disparity_after_prox"][:3])
+    assert history["disparity_gap"][0] == pytest.approx(gap)

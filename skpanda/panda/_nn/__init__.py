@@ -9,6 +9,7 @@ Algorithm 1 of the paper, by name (also in ``docs/architecture.md``):
 - lines 8-15, ACTIVELEARNSIM:       :func:`~.activelearn.activelearn_sim`
 - line 11, Gumbel-top-B:            :func:`~.gumbel.gumbel_topk` (noise: :func:`~.gumbel.gumbel_perturb`)
 - line 14, the inner learner:       :class:`~.learners.InnerLearner` and its subclasses
+- line 12 as written (SGD from h^0): :class:`~.sgd.SGDStepsLearner` (the faithful preset)
 - learned temperature (§4.2):       :attr:`SelectionPolicy.tau <.policy.SelectionPolicy.tau>`
 - the loop:                         :func:`~.training.meta_train` (recipe: :class:`~.config.MetaTrainConfig`)
 - the policy kept (held-out eval):  :class:`~.evaluation.BestPolicy`
@@ -35,6 +36,7 @@ from .learners import (
     inner_learner_for,
 )
 from .policy import SelectionPolicy, policy_inputs
+from .sgd import SGDStepsLearner
 from .steps import ProximalStep, forward_step, proximal_step
 from .tasks import reshuffle
 from .training import meta_train
@@ -51,6 +53,7 @@ __all__ = [
     "ProximalStep",
     "RowEncoder",
     "SGDLearner",
+    "SGDStepsLearner",
     "SelectionPolicy",
     "activelearn_sim",
     "demographic_parity",

@@ -46,20 +46,25 @@ def fit_encoder(X, y, *, preprocessor, arch, seed, device, verbose, state=None):
 
 
 def train_policy(Z, y, codes, *, encoder, arch, constraint, budget, rho, seed, device,
-                 checkpoint_path, resume, extra, estimator, penalty, n_steps, **train_kw):
+                 checkpoint_path, resume, extra, estimator, penalty, n_steps, h0=None,
+                 **train_kw):
     """Build a SelectionPolicy and meta-train it on D0 (Algorithm 1).
 
     The inner learner stands in for ``estimator``
-    (:func:`~skpanda.panda._nn.learners.inner_learner_for`). Returns
-    ``(policy, history, n_done, interrupted)``.
+    (:func:`~skpanda.panda._nn.learners.inner_learner_for`). With ``h0`` (an
+    ndarray ``[coef, intercept]``: the faithful preset) it is ``SGDClassifier``'s
+    steps from ``h0``, ``config.sgd_batch_size`` rows per step.
+    Returns ``(policy, history, n_done, interrupted)``.
     """
     from .learners import inner_learner_for  # lazy: inference (score_pool) never imports training
     from .training import meta_train  # lazy: inference (score_pool) never imports training
 
     constraint_fn = get_torch_constraint(constraint)
+    config = train_kw["config"]
     learner = inner_learner_for(estimator, constraint_fn=constraint_fn,
                                 n_groups=int(np.max(codes)) + 1, penalty=penalty,
-                                n_steps=n_steps)
+                                n_steps=n_steps, seed=seed,
+                                sgd_batch_size=config.sgd_batch_size if h0 is not None else None)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)  # initial weights; the caller's generator is restored
         policy = SelectionPolicy(Z.shape[1] + 1, **arch).to(device)
@@ -68,6 +73,7 @@ def train_policy(Z, y, codes, *, encoder, arch, constraint, budget, rho, seed, d
         policy, Zt, torch.as_tensor(y, device=device), torch.as_tensor(codes, device=device),
         init=encoder.head().to(device), budget=budget, rho=rho,
         constraint_fn=constraint_fn, learner=learner, seed=seed,
+        learner_init=None if h0 is None else torch.as_tensor(h0, dtype=torch.float32),
         checkpoint_path=checkpoint_path, resume=resume, extra=extra, **train_kw)
     policy.eval().requires_grad_(False)
     return policy, history, n_done, interrupted

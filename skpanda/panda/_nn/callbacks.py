@@ -62,7 +62,9 @@ class Progress(Hook):
 class PeriodicEvaluation(Hook):
     """Score the test-time selection on fixed held-out tasks every ``every`` iterations.
 
-    Appends ``eval_iteration``, ``eval_f1`` and ``eval_disparity`` to the
+    Appends ``eval_iteration``, ``eval_f1``, ``eval_disparity`` and
+    ``disparity_gap`` (held-out disparity minus the mean training-task
+    disparity after the proximal steps since the previous evaluation) to the
     history and leaves ``run.last_eval = (f1, disparity)`` (None between
     evaluations) for :class:`KeepBestPolicy`.
 
@@ -96,9 +98,13 @@ class PeriodicEvaluation(Hook):
         run.last_eval = None
         if run.n_done % self.every == 0 or run.n_done == run.n_iter:
             run.last_eval = self.evaluate(run.policy)
+            last = (run.history["eval_iteration"] or [0])[-1]
             run.history["eval_iteration"].append(run.n_done)
             run.history["eval_f1"].append(run.last_eval[0])
             run.history["eval_disparity"].append(run.last_eval[1])
+            train = run.history["disparity_after_prox"][last:run.n_done]
+            gap = run.last_eval[1] - sum(train) / len(train) if train else float("nan")
+            run.history["disparity_gap"].append(gap)
 
 
 class KeepBestPolicy(Hook):
@@ -107,8 +113,8 @@ class KeepBestPolicy(Hook):
     The untrained policy is evaluated first and is itself a candidate.
     """
 
-    def __init__(self, rho, evaluation):
-        self.best, self.evaluation = BestPolicy(rho), evaluation
+    def __init__(self, rho, evaluation, violation_weight=1.0):
+        self.best, self.evaluation = BestPolicy(rho, violation_weight), evaluation
 
     def on_begin(self, run, resume=None):
         if resume is not None:

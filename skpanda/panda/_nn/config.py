@@ -9,7 +9,9 @@ field here. The presets are the recipes the estimator uses:
 - :meth:`MetaTrainConfig.constrained` - for a parity-penalised inner learner
   (a fairlearn reduction downstream);
 - :meth:`MetaTrainConfig.pool_aware` - for a learner that enforces parity on
-  the unlabeled pool (untuned: the constrained recipe).
+  the unlabeled pool (untuned: the constrained recipe);
+- :meth:`MetaTrainConfig.faithful` - Algorithm 1 as the paper writes it, for a
+  downstream ``SGDClassifier`` (chosen by ``PandaQuerySelector(recipe="faithful")``).
 """
 
 import contextlib
@@ -69,6 +71,22 @@ class MetaTrainConfig:
         Select (and evaluate) by a Gumbel-top-B sample instead of top-B.
     checkpoint_every : int, default=50
         Iterations between checkpoints (when a checkpoint path is given).
+    prox_optimizer : {"adam", "gd"}, default="adam"
+        Optimizer of the proximal step: Adam (the automatic presets), or plain
+        gradient descent with step ``prox_learning_rate`` (the faithful preset:
+        a proximal step in which ``eta`` matters).
+    sgd_batch_size : int, default=1
+        Selected rows per step of the simulated ``SGDClassifier`` of the
+        faithful preset (:class:`~skpanda.panda._nn.sgd.SGDStepsLearner`).
+    deployment_ratio : bool, default=False
+        Training tasks select ``budget`` rows from a pool of exactly
+        ``pool_size`` rows (the ratio ``budget / pool_size`` of the real
+        selection), instead of a pool scaled down by ``holdout``; evaluation
+        tasks keep the same ratio (:func:`~skpanda.panda._nn.evaluation.holdout_plan`).
+    violation_weight : float, default=1.0
+        Keep-best score of an infeasible evaluated policy:
+        ``F1 - violation_weight * (disparity - rho) / rho``
+        (:func:`~skpanda.panda._nn.evaluation.criterion`).
     n_tasks : int, default=1
         Simulated tasks per iteration: the forward-step loss and the proximal
         objective are averaged over them (an unbiased estimate of the
@@ -104,6 +122,10 @@ class MetaTrainConfig:
     sample: bool = False
     checkpoint_every: int = 50
     n_tasks: int = 1
+    prox_optimizer: str = "adam"
+    sgd_batch_size: int = 1
+    deployment_ratio: bool = False
+    violation_weight: float = 1.0
 
     def __post_init__(self):
         if isinstance(self.n_tasks, bool) or not isinstance(self.n_tasks, numbers.Integral):
@@ -112,6 +134,8 @@ class MetaTrainConfig:
         if self.n_tasks < 1:
             raise ValueError(f"n_tasks={self.n_tasks} must be at least 1 (simulated tasks "
                              "averaged per meta-training iteration).")
+        if self.prox_optimizer not in ("adam", "gd"):
+            raise ValueError(f"prox_optimizer={self.prox_optimizer!r}; use 'adam' or 'gd'.")
 
     @classmethod
     def paper(cls, **changes):
@@ -130,6 +154,32 @@ class MetaTrainConfig:
         sampled (the policy shifts the odds of rows, not a ranking)."""
         recipe = dict(f1_weight=1.0, eta=10.0, policy_inputs="score", keep_best=False,
                       sample=True)
+        return cls(**{**recipe, **changes})
+
+    @classmethod
+    def faithful(cls, **changes):
+        """Algorithm 1 as written, for ``SGDClassifier(loss="log_loss", learning_rate="constant")``.
+
+        Line by line (``docs/panda_quality.md``, "PANDA as the paper wrote it"):
+
+        - line 3: tasks shaped like deployment (``deployment_ratio=True``:
+          ``budget`` rows from ``pool_size`` rows);
+        - lines 9-11: Gumbel-top-B of the policy scores, sampled at selection
+          too (``sample=True``: the selection the policy was trained for);
+        - line 12: ``h^b = h^{b-1} - eta' grad l``: ``SGDClassifier``'s steps
+          from ``h^0`` (the estimator fitted on D0), ``sgd_batch_size=10``
+          selected rows per step, every step unrolled;
+        - line 4: an Adam step on the validation log-loss (``f1_weight=0``);
+        - line 5: plain gradient descent (``prox_optimizer="gd"``, step
+          ``prox_learning_rate=0.05``, no adaptive rate) on
+          ``eta chi~(theta) + 1/2 ||theta - theta_hat||^2`` with ``eta=100``,
+          at most ``n_prox_steps=20`` steps, stopping when the training
+          task's disparity is below ``rho`` itself (``rho_target=1``);
+        - line 7: the last iterate is returned (``keep_best=False``).
+        """
+        recipe = dict(prox_optimizer="gd", prox_learning_rate=0.05, prox_adapt=None, eta=100.0,
+                      n_prox_steps=20, rho_target=1.0, keep_best=False, sample=True,
+                      sgd_batch_size=10, deployment_ratio=True)
         return cls(**{**recipe, **changes})
 
     @classmethod
@@ -204,12 +254,42 @@ def inner_learner_kind(estimator):
     return "logistic"
 
 
+def check_sgd_estimator(estimator):
+    """``(epochs, eta0, alpha)`` of an ``SGDClassifier`` that :class:`SGDStepsLearner` matches.
+
+    Raises ``ValueError`` naming the setting to change for any other: the
+    loss must be ``"log_loss"``, the schedule ``learning_rate="constant"``,
+    the penalty ``"l2"`` or ``None``, without ``class_weight``, averaging or
+    early stopping.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> check_sgd_estimator(SGDClassifier(loss="log_loss", learning_rate="constant",
+    ...                                   eta0=0.01, max_iter=5))
+    (5, 0.01, 0.0001)
+    """
+    wanted = dict(loss="log_loss", learning_rate="constant", class_weight=None,
+                  average=False, early_stopping=False, fit_intercept=True)
+    for name, value in wanted.items():
+        if getattr(estimator, name, value) != value:
+            raise ValueError(
+                f"recipe='faithful' simulates SGDClassifier({name}={value!r}); got "
+                f"{name}={getattr(estimator, name)!r}. Pass an SGDClassifier with {name}={value!r}.")
+    if estimator.penalty not in ("l2", None):
+        raise ValueError(f"recipe='faithful' simulates an L2 (or no) penalty; got "
+                         f"penalty={estimator.penalty!r}. Use penalty='l2' or None.")
+    alpha = float(estimator.alpha) if estimator.penalty == "l2" else 0.0
+    return int(estimator.max_iter), float(estimator.eta0), alpha
+
+
 def recipe_for(kind, penalty, **changes):
     """The preset for an inner learner of ``kind`` (:func:`inner_learner_kind`).
 
     A penalised learner (``penalty > 0``) gets :meth:`MetaTrainConfig.constrained`
     (:meth:`~MetaTrainConfig.pool_aware` for ``"pool"``); the logistic and SGD
-    learners get :meth:`MetaTrainConfig.paper`.
+    learners get :meth:`MetaTrainConfig.paper`; ``kind="faithful"`` gets
+    :meth:`MetaTrainConfig.faithful`.
 
     Examples
     --------
@@ -217,6 +297,8 @@ def recipe_for(kind, penalty, **changes):
     ('score', 'representation')
     """
     changes = {**_RECIPE_CHANGES.get(), **changes}
+    if kind == "faithful":
+        return MetaTrainConfig.faithful(**changes)
     if kind == "sgd" or not penalty:
         return MetaTrainConfig.paper(**changes)
     if kind == "pool":

@@ -63,13 +63,17 @@ class HoldoutPlan(NamedTuple):
     eval_budget: int
 
 
-def holdout_plan(n_rows, *, pool_size, budget, holdout):
+def holdout_plan(n_rows, *, pool_size, budget, holdout, keep_pool=False):
     """Rows left to training tasks, pool sizes and evaluation budget.
 
     ``holdout * n_rows`` rows are held out when every pool it implies (the
     training pool, the evaluation pool and its validation rest) holds more
     than ``budget`` rows; otherwise nothing is held out and evaluation tasks
-    are built like training tasks.
+    are built like training tasks. Training pools are ``pool_size`` scaled by
+    ``1 - holdout``, or, with ``keep_pool=True`` (tasks shaped like
+    deployment), ``pool_size`` itself, the evaluation pool and budget then
+    scaled by ``holdout / (1 - holdout)``: every task selects the share
+    ``budget / pool_size`` of its pool.
 
     Examples
     --------
@@ -77,13 +81,27 @@ def holdout_plan(n_rows, *, pool_size, budget, holdout):
     HoldoutPlan(n_train_rows=700, train_pool=350, eval_pool=150, eval_budget=12)
     >>> holdout_plan(1000, pool_size=500, budget=200, holdout=0.3)
     HoldoutPlan(n_train_rows=1000, train_pool=500, eval_pool=500, eval_budget=200)
+    >>> holdout_plan(1000, pool_size=400, budget=40, holdout=0.3, keep_pool=True)
+    HoldoutPlan(n_train_rows=700, train_pool=400, eval_pool=171, eval_budget=17)
     """
+    if keep_pool:
+        return _keep_pool_plan(n_rows, pool_size, budget, holdout)
     n_eval_rows = int(round(n_rows * holdout))
     if not holdout or min(round(pool_size * holdout), n_eval_rows - round(pool_size * holdout),
                           round(pool_size * (1 - holdout))) <= budget:
         return HoldoutPlan(n_rows, pool_size, pool_size, budget)
     return HoldoutPlan(n_rows - n_eval_rows, int(round(pool_size * (1 - holdout))),
                        int(round(pool_size * holdout)), max(2, int(round(budget * holdout))))
+
+
+def _keep_pool_plan(n_rows, pool_size, budget, holdout):
+    n_eval_rows = int(round(n_rows * holdout))
+    scale = holdout / (1.0 - holdout) if holdout < 1 else 0.0
+    eval_pool, eval_budget = int(round(pool_size * scale)), max(2, int(round(budget * scale)))
+    if not holdout or min(n_rows - n_eval_rows - pool_size, eval_pool - eval_budget,
+                          n_eval_rows - eval_pool) < 2 or eval_pool <= eval_budget:
+        return HoldoutPlan(n_rows, pool_size, pool_size, budget)
+    return HoldoutPlan(n_rows - n_eval_rows, pool_size, eval_pool, eval_budget)
 
 
 @torch.no_grad()
@@ -116,11 +134,13 @@ def evaluate_policy(policy, tasks, *, budget, init, learner, constraint_fn, n_gr
     return float(np.mean(f1s)), float(np.mean(disps))
 
 
-def criterion(f1, disp, rho, f1_floor=0.0):
+def criterion(f1, disp, rho, f1_floor=0.0, violation_weight=1.0):
     """Model-selection score of an evaluated policy (higher is better).
 
     Below ``f1_floor``: ``-10 + f1`` (degenerate, last); feasible
-    (``disp <= rho``): ``1 + f1``; infeasible: ``f1 - (disp - rho) / rho``.
+    (``disp <= rho``): ``1 + f1``; infeasible:
+    ``f1 - violation_weight * (disp - rho) / rho`` (with ``rho = .04`` and
+    weight 1, one point of disparity costs 25 points of F1).
 
     Examples
     --------
@@ -133,7 +153,7 @@ def criterion(f1, disp, rho, f1_floor=0.0):
         return -10.0 + f1
     if disp <= rho:
         return 1.0 + f1
-    return f1 - max(0.0, disp - rho) / rho
+    return f1 - violation_weight * max(0.0, disp - rho) / rho
 
 
 class BestPolicy:
@@ -143,6 +163,8 @@ class BestPolicy:
     ----------
     rho : float
         Disparity bound of the ranking.
+    violation_weight : float, default=1.0
+        Weight of an infeasible policy's relative violation (:func:`criterion`).
 
     Attributes
     ----------
@@ -151,8 +173,8 @@ class BestPolicy:
         first), and the degenerate-F1 floor (``None`` until set).
     """
 
-    def __init__(self, rho):
-        self.rho = rho
+    def __init__(self, rho, violation_weight=1.0):
+        self.rho, self.violation_weight = rho, violation_weight
         self.score = self.state = self.f1_floor = None
 
     def resume(self, checkpoint):
@@ -167,11 +189,12 @@ class BestPolicy:
         Its F1 times ``FLOOR_RATIO`` becomes the degenerate-F1 floor.
         """
         self.f1_floor = FLOOR_RATIO * f1
-        self.score, self.state = criterion(f1, disp, self.rho, self.f1_floor), state
+        self.score = criterion(f1, disp, self.rho, self.f1_floor, self.violation_weight)
+        self.state = state
 
     def offer(self, f1, disp, snapshot):
         """Keep ``snapshot()`` (called only then) if it ranks above the best so far."""
-        score = criterion(f1, disp, self.rho, self.f1_floor or 0.0)
+        score = criterion(f1, disp, self.rho, self.f1_floor or 0.0, self.violation_weight)
         if self.state is None or score > self.score:
             self.score, self.state = score, snapshot()
 

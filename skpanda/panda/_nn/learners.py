@@ -14,7 +14,8 @@ learner                        objective                                  stands
 :class:`LogisticLearner`       ``J(theta)`` (weighted L2 logistic loss)   ``LogisticRegression``
 :class:`ParityPenalisedLearner` ``J + mu/2 sum(w) Delta_w(p)^2``           fairlearn reductions
 :class:`PoolPenalisedLearner`  ``J + mu/2 sum(w) Delta_L(p)^2``           pool-aware fair learners
-:class:`SGDLearner`            ``epochs`` of gradient steps on log loss   ``SGDClassifier``
+:class:`SGDLearner`            ``epochs`` of gradient steps on log loss   ``SGDClassifier`` (loosely)
+``sgd.SGDStepsLearner``        per-row SGD steps from h^0                 ``SGDClassifier`` (exactly)
 =============================  =========================================  =======================
 
 :func:`inner_learner_for` picks the learner for a downstream scikit-learn
@@ -379,7 +380,12 @@ class SGDLearner(InnerLearner):
 
     taken ``m = steps_per_epoch`` times per epoch. The result is deterministic
     (no row order), so it differs from a shuffled ``SGDClassifier`` run by the
-    order effects of per-row steps.
+    order effects of per-row steps. It is **not** the classifier it stands in
+    for (issue #23): it starts from the pretrained head where ``SGDClassifier``
+    starts from zero, and with the default ``steps_per_epoch=1`` its step is
+    ``eta0`` times the *sum* of the gradients. Kept for the figures measured
+    with it; :class:`~skpanda.panda._nn.sgd.SGDStepsLearner` (``recipe="faithful"``)
+    takes ``SGDClassifier``'s own steps.
 
     Examples
     --------
@@ -416,7 +422,8 @@ def _l2_of(estimator):
     return 1.0 / float(C) if isinstance(C, numbers.Real) and C > 0 else 1.0
 
 
-def inner_learner_for(estimator, *, constraint_fn, n_groups=None, penalty=30.0, n_steps=8):
+def inner_learner_for(estimator, *, constraint_fn, n_groups=None, penalty=30.0, n_steps=8,
+                      sgd_batch_size=None, seed=0):
     """The inner learner that stands in for the downstream ``estimator``.
 
     Parameters
@@ -433,6 +440,13 @@ def inner_learner_for(estimator, *, constraint_fn, n_groups=None, penalty=30.0, 
         reduction gives :class:`LogisticLearner`.
     n_steps : int, default=8
         Newton steps of the logistic learners.
+    sgd_batch_size : int, default=None
+        Set (the faithful preset): ``estimator`` must be an ``SGDClassifier``
+        with log loss and a constant rate, simulated by
+        :class:`~skpanda.panda._nn.sgd.SGDStepsLearner` with this many
+        selected rows per step (``ValueError`` otherwise).
+    seed : int, default=0
+        Seed of that learner's row orders.
 
     Returns
     -------
@@ -448,6 +462,17 @@ def inner_learner_for(estimator, *, constraint_fn, n_groups=None, penalty=30.0, 
     LogisticLearner(n_steps=8, l2=2.0, lr=1.0, unroll=1)
     """
     kind = inner_learner_kind(estimator)
+    if sgd_batch_size is not None:
+        from .sgd import SGDStepsLearner, check_sgd_estimator  # lazy: sgd imports this module
+
+        if kind != "sgd":
+            raise ValueError(
+                f"recipe='faithful' simulates SGDClassifier's steps; got estimator="
+                f"{type(estimator).__name__}. Pass estimator=SGDClassifier(loss='log_loss', "
+                "learning_rate='constant', eta0=0.01, max_iter=5).")
+        epochs, eta0, alpha = check_sgd_estimator(estimator)
+        return SGDStepsLearner(epochs=epochs, eta0=eta0, alpha=alpha,
+                               batch_size=int(sgd_batch_size), random_state=int(seed))
     if kind == "sgd":
         return SGDLearner(epochs=int(estimator.max_iter), eta0=float(estimator.eta0),
                           alpha=float(estimator.alpha))

@@ -3,7 +3,8 @@
 * :func:`forward_step` (line 4): an Adam step on the validation loss of the
   classifier that :func:`~skpanda.panda._nn.activelearn.activelearn_sim`
   trains on the Gumbel-top-B rows of ``L``, giving ``theta_hat``;
-* :func:`proximal_step` (line 5): a few gradient steps on
+* :func:`proximal_step` (line 5): a few gradient steps (Adam, or plain
+  gradient descent in the faithful preset) on
   ``eta * chi~(theta) + 1/2 ||theta - theta_hat||^2`` where ``chi~`` is 0 when
   the validation disparity is below the target and the differentiable
   disparity otherwise (§3.2, approximate projection). It stops as soon as the
@@ -157,7 +158,7 @@ def proximal_step(policy, optimizer, task, *, rho, eta, n_steps, constraint_fn, 
 
 
 class ProximalStep:
-    """Line 5 with its own Adam optimizer and adaptive learning rate.
+    """Line 5 with its own optimizer (Adam or plain gradient descent) and learning rate.
 
     Parameters
     ----------
@@ -169,17 +170,23 @@ class ProximalStep:
         ``up`` when the step ended in violation of ``target``, by ``down``
         otherwise, clipped to ``[lo, hi]`` (a dual-ascent flavour of line 5).
         ``None``: the rate stays ``lr``.
+    optimizer : {"adam", "gd"}, default="adam"
+        ``"gd"``: plain gradient descent,
+        ``theta <- theta - lr (eta grad chi~(theta) + theta - theta_hat)``,
+        the proximal iteration itself (Adam normalises the first step, on
+        which the pull term is 0, so there ``eta`` has no effect).
 
     Attributes
     ----------
-    optimizer : torch.optim.Adam
+    optimizer : torch.optim.Optimizer
     mult : float
         Current factor on ``lr``.
     """
 
-    def __init__(self, policy, lr, adapt=None):
+    def __init__(self, policy, lr, adapt=None, optimizer="adam"):
         self.policy, self.lr, self.adapt, self.mult = policy, lr, adapt, 1.0
-        self.optimizer = torch.optim.Adam(policy.parameters(), lr=lr)
+        opt = torch.optim.SGD if optimizer == "gd" else torch.optim.Adam
+        self.optimizer = opt(policy.parameters(), lr=lr)
 
     def __call__(self, task, *, target, **kw):
         """Run :func:`proximal_step` towards ``disparity < target``, then adapt the rate."""

@@ -36,11 +36,12 @@ from .policy import policy_inputs
 from .steps import ProximalStep, forward_step
 from .tasks import Task, make_task, reshuffle, split_task  # noqa: F401
 
-HISTORY_KEYS = (
+_ITERATION_KEYS = (
     "val_loss", "val_f1", "val_disparity", "prox_steps", "disparity_after_prox",
-    "constraint_held", "tau", "eval_iteration", "eval_f1", "eval_disparity",
+    "constraint_held", "tau", "prox_reached",
 )
-_ITERATION_KEYS = HISTORY_KEYS[:7]
+HISTORY_KEYS = _ITERATION_KEYS + ("eval_iteration", "eval_f1", "eval_disparity",
+                                  "disparity_gap")
 
 
 class MetaTrainRun:
@@ -67,7 +68,8 @@ class MetaTrainRun:
         self.policy, self.config, self.learner, self.hooks = policy, config, learner, hooks
         self.collective = current_collective() if collective is None else collective
         self.forward_optimizer = torch.optim.Adam(policy.parameters(), lr=config.learning_rate)
-        self.proximal = ProximalStep(policy, config.prox_lr, config.prox_adapt)
+        self.proximal = ProximalStep(policy, config.prox_lr, config.prox_adapt,
+                                     config.prox_optimizer)
         self.history = {key: [] for key in HISTORY_KEYS}
         self.start = self.n_done = 0
         self.n_iter, self.last_eval = config.n_iter, None
@@ -131,12 +133,13 @@ class TaskSource:
     larger than the budget (:func:`~skpanda.panda._nn.evaluation.holdout_plan`).
     """
 
-    def __init__(self, data, *, pool_size, budget, holdout, seed):
+    def __init__(self, data, *, pool_size, budget, holdout, seed, keep_pool=False):
         self.data, self.seed = data, seed
         y, g = data[2], data[3]
         self.y, self.g = y.cpu().numpy().astype(int), g.cpu().numpy().astype(int)
         n = self.y.shape[0]
-        self.plan = holdout_plan(n, pool_size=pool_size, budget=budget, holdout=holdout)
+        self.plan = holdout_plan(n, pool_size=pool_size, budget=budget, holdout=holdout,
+                                 keep_pool=keep_pool)
         self.rows_train = self.rows_eval = np.arange(n)
         if self.plan.n_train_rows < n:  # evaluation tasks on rows training never sees
             self.rows_train, self.rows_eval = reshuffle(
@@ -186,11 +189,12 @@ def meta_iteration(run, source, k, *, init, budget, rho, constraint_fn, n_groups
     f1, disp = collective.sum_floats([sum(float(f.mean()) for f, _ in metrics),
                                       sum(float(d.mean()) for _, d in metrics)],
                                      device=init.device)
-    n_prox, disp_after = run.proximal(tasks, target=rho * cfg.rho_target, eta=cfg.eta,
+    target = rho * cfg.rho_target
+    n_prox, disp_after = run.proximal(tasks, target=target, eta=cfg.eta,
                                       n_steps=cfg.n_prox_steps, constraint_fn=constraint_fn,
                                       n_groups=n_groups, **sim)
     return (loss, f1 / cfg.n_tasks, disp / cfg.n_tasks, n_prox, disp_after,
-            bool(disp_after < rho), float(run.policy.tau.detach()))
+            bool(disp_after < rho), float(run.policy.tau.detach()), bool(disp_after < target))
 
 
 def _default_hooks(source, config, *, init, budget, rho, learner, constraint_fn, n_groups,
@@ -203,7 +207,7 @@ def _default_hooks(source, config, *, init, budget, rho, learner, constraint_fn,
         collective=collective)
     hooks = [evaluation]
     if config.keep_best:
-        hooks.append(KeepBestPolicy(rho, evaluation))
+        hooks.append(KeepBestPolicy(rho, evaluation, config.violation_weight))
     if checkpoint_path is not None and collective.is_main:
         hooks.append(Checkpoint(checkpoint_path, config.checkpoint_every, extra))
     # last: the bar counts an iteration once it is whole
@@ -273,7 +277,7 @@ def _loop(run, source, problem):
 
 def meta_train(policy, Z, y, groups, *, init, budget, rho, constraint_fn, pool_size,
                learner=None, config=None, seed=0, verbose=False, checkpoint_path=None,
-               resume=None, extra=None, collective=None):
+               resume=None, extra=None, collective=None, learner_init=None):
     """Run Algorithm 1 for ``config.n_iter`` iterations on D0 (in place on ``policy``).
 
     Parameters
@@ -284,7 +288,8 @@ def meta_train(policy, Z, y, groups, *, init, budget, rho, constraint_fn, pool_s
     y, groups : Tensor of shape (n,)
         Labels (0/1) and group codes (0..k-1) of D0.
     init : Tensor of shape (d + 1,)
-        Pretrained head ``[beta, b]`` (start of the inner learner).
+        Pretrained head ``[beta, b]``: the policy's ``h`` input, and the start
+        of the inner learner unless ``learner_init`` is given.
     budget, rho : int, float
         Selection budget B and disparity bound.
     constraint_fn : callable
@@ -311,6 +316,9 @@ def meta_train(policy, Z, y, groups, *, init, budget, rho, constraint_fn, pool_s
         process alone. Every rank must pass the same data and settings
         (checked before training; ``ValueError`` naming what differs); only
         rank 0 writes checkpoints and shows progress.
+    learner_init : Tensor of shape (d + 1,), default=None
+        ``h^0``, the start of the inner learner (the faithful preset: the
+        downstream classifier fitted on D0); ``None``: ``init``.
 
     Returns
     -------
@@ -327,7 +335,9 @@ def meta_train(policy, Z, y, groups, *, init, budget, rho, constraint_fn, pool_s
                        config=config, budget=budget, rho=rho, pool_size=pool_size, seed=seed)
     n_groups = int(groups.max()) + 1
     source = TaskSource((policy_inputs(Z, init), Z, y.to(Z.dtype), groups), pool_size=pool_size,
-                        budget=budget, holdout=config.holdout, seed=seed)
+                        budget=budget, holdout=config.holdout, seed=seed,
+                        keep_pool=config.deployment_ratio)
+    init = init if learner_init is None else learner_init.to(init)
     hooks = _default_hooks(source, config, init=init, budget=budget, rho=rho, learner=learner,
                            constraint_fn=constraint_fn, n_groups=n_groups, verbose=verbose,
                            checkpoint_path=checkpoint_path, extra=extra,
