@@ -17,6 +17,7 @@ Examples
 """
 
 from ..selectors._loop import QueryState, active_learning_loop
+from ._advice import estimate_label_value
 from ._cells import run_cell
 from ._distributed import dask_backend
 from ._figures import plot_figures, summary_table
@@ -43,6 +44,7 @@ __all__ = [
     "load_dataset",
     "make_selector",
     "run_cell",
+    "estimate_label_value",
     "METHODS",
     "DATASETS",
     "DEFAULT_BUDGETS",
