@@ -6,8 +6,9 @@
     skpanda reproduce --data data.csv --target COL --sensitive COL [--quick] ...
     skpanda fit --data d0.csv --target COL --sensitive COL --out MODEL [--method panda]
     skpanda select --model MODEL --pool pool.csv --budget 400 --out to_label.csv
+    skpanda advise --data d0.csv --pool pool.csv --target COL --sensitive COL --budgets 50,100,400
 
-One module per verb (``reproduce``, ``fit``, ``select``), each with
+One module per verb (``reproduce``, ``fit``, ``select``, ``advise``), each with
 ``add_parser(sub)`` and ``run(args)``; shared checks in ``_common``, the
 model folder in ``_model``. Bad input (missing file or column, a target that
 is not binary, an empty CSV, an unreadable model, a budget above the pool
@@ -21,7 +22,7 @@ import warnings
 from pathlib import Path
 
 from .. import __version__
-from . import fit, reproduce, select
+from . import advise, fit, reproduce, select
 from ._common import CLIError, id_like_columns, note
 from ._model import Interrupted, fit_model, load_model, save_model
 from .fit import FIT_METHODS
@@ -30,7 +31,7 @@ __all__ = ["main", "build_parser", "load_model", "save_model", "fit_model", "id_
            "note", "FIT_METHODS", "CLIError"]
 
 #: The verbs, in the order ``skpanda --help`` lists them.
-VERBS = (reproduce, fit, select)
+VERBS = (reproduce, fit, select, advise)
 
 
 def build_parser():

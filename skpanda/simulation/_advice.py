@@ -10,7 +10,7 @@ from scipy.stats import norm
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score, roc_auc_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedKFold
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array
 
@@ -24,6 +24,7 @@ ADVICE_COLUMNS = ("budget", "f1", "f1_low", "f1_high", "gain", "gain_low", "gain
 
 _SIZES = (0.125, 0.25, 0.5, 1.0)   # learning-curve points, as shares of a fold's training part
 _SHIFT_AUC = 0.6                    # domain AUC above which D0 is flagged as unlike the pool
+_DOMAIN_ROWS = 10000                # rows the domain classifier is fitted on, per half
 
 
 def estimate_label_value(X, y, *, sensitive_features, X_pool, sensitive_features_pool, budgets,
@@ -211,7 +212,8 @@ def domain_weights(X, g, Xp, gp, *, random_state=None):
     """Importance weights of D0's rows towards the pool, and the domain classifier's AUC.
 
     A LogisticRegression on the features and the group one-hot separates D0
-    (0) from the pool (1), cross-fitted on 2 folds; D0's rows get
+    (0) from the pool (1), cross-fitted on 2 halves (stratified by domain) (each fit on at
+    most 10,000 rows of the other half); D0's rows get
     :math:`w = \\frac{p}{1 - p} \\frac{n_0}{N}` clipped to [0.05, 20] and
     scaled to mean 1.
 
@@ -228,13 +230,21 @@ def domain_weights(X, g, Xp, gp, *, random_state=None):
     onehot = lambda a: (a.astype(str)[:, None] == levels[None, :]).astype(float)  # noqa: E731
     Z = np.vstack([np.hstack([X, onehot(g)]), np.hstack([Xp, onehot(gp)])])
     d = np.r_[np.zeros(X.shape[0]), np.ones(Xp.shape[0])]
-    cv = StratifiedKFold(2, shuffle=True, random_state=check_random_state(random_state).randint(2**31))
-    p = cross_val_predict(LogisticRegression(max_iter=500), Z, d, cv=cv,
-                          method="predict_proba")[:, 1]
+    rng = check_random_state(random_state)
+    half = np.empty(d.size, dtype=int)                # cross-fitting: 2 halves, by domain
+    for i, (_, rows) in enumerate(StratifiedKFold(2, shuffle=True, random_state=rng.randint(
+            2**31)).split(Z, d)):
+        half[rows] = i
+    p = np.empty(d.size)
+    for part in (0, 1):
+        fit_rows = np.flatnonzero(half != part)
+        fit_rows = rng.permutation(fit_rows)[:_DOMAIN_ROWS]
+        model = LogisticRegression(max_iter=500).fit(Z[fit_rows], d[fit_rows])
+        p[half == part] = model.predict_proba(Z[half == part])[:, 1]
     auc = roc_auc_score(d, p)
     q = np.clip(p[: X.shape[0]], 1e-6, 1 - 1e-6)
     w = np.clip(q / (1 - q) * X.shape[0] / Xp.shape[0], 0.05, 20.0)
-    return w / w.mean(), float(max(auc, 1 - auc))
+    return w / w.mean(), float(auc)
 
 
 def _fit(estimator, X, y, g, Xp, gp):
@@ -268,15 +278,14 @@ def _fold_curves(X, y, g, Xp, gp, w, estimator, n_splits, rng):
 
 
 def _test_variance(folds, y, w, n_test, rng, n_boot=200):
-    """Variance of the weighted F1 on ``n_test`` rows: bootstrap of the out-of-fold predictions."""
+    """Variance of the weighted F1 on ``n_test`` rows: Poisson bootstrap of the out-of-fold rows."""
     held = np.concatenate([f["held"] for f in folds])
-    pred = np.concatenate([f["pred"] for f in folds])
-    values = []
-    for _ in range(n_boot):
-        k = rng.randint(held.size, size=held.size)
-        values.append(f1_score(y[held[k]], pred[k], sample_weight=w[held[k]],
-                               zero_division=0.0))
-    return np.var(values, ddof=1) * held.size / n_test
+    pred = np.concatenate([f["pred"] for f in folds]).astype(bool)
+    truth, wh = y[held].astype(bool), w[held]
+    boot = rng.poisson(1.0, size=(n_boot, held.size)) * wh            # (n_boot, n)
+    tp, fp, fn = boot @ (pred & truth), boot @ (pred & ~truth), boot @ (~pred & truth)
+    f1 = 2 * tp / np.maximum(2 * tp + fp + fn, 1e-12)
+    return float(np.var(f1, ddof=1) * held.size / n_test)
 
 
 def _dp_test_variance(pool_pred, gp, n_test, rng, n_boot=100):
@@ -297,7 +306,7 @@ def _selector_effect(X, y, g, Xp, gp, w, estimator, selector, budgets, n_splits,
         sel = clone(selector).fit(X[base], y[base], sensitive_features=g[base])
         kwargs = {"sensitive_features": g[pool]}
         if "oracle" in inspect.signature(sel.select).parameters:
-            kwargs["oracle"] = lambda positions: y[pool[np.asarray(positions)]]
+            kwargs["oracle"] = lambda positions, pool=pool: y[pool[np.asarray(positions)]]
         chosen = np.asarray(sel.select(X[pool], min(max(budgets), pool.size), **kwargs))
         random = rng.permutation(pool.size)
         row = []
