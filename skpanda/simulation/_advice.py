@@ -24,12 +24,13 @@ ADVICE_COLUMNS = ("budget", "f1", "f1_low", "f1_high", "gain", "gain_low", "gain
 
 _SIZES = (0.125, 0.25, 0.5, 1.0)   # learning-curve points, as shares of a fold's training part
 _SHIFT_AUC = 0.6                    # domain AUC above which D0 is flagged as unlike the pool
+_SHIFTS = ("label", "covariate", None)
 _DOMAIN_ROWS = 10000                # rows the domain classifier is fitted on, per half
 
 
 def estimate_label_value(X, y, *, sensitive_features, X_pool, sensitive_features_pool, budgets,
-                         estimator, selector=None, n_splits=5, confidence=0.9, test_size=None,
-                         random_state=None):
+                         estimator, selector=None, shift="label", n_splits=5, confidence=0.9,
+                         test_size=None, random_state=None):
     """Predict the test F1 of ``estimator`` after buying B more labels, for each budget B.
 
     Works from the labeled rows D0 and the *unlabeled* pool only: no pool label
@@ -58,6 +59,13 @@ def estimate_label_value(X, y, *, sensitive_features, X_pool, sensitive_features
     selector : query selector, default=None
         How the B rows are chosen; ``None`` is uniformly at random. A selector's
         advantage over random rows is simulated inside D0 (see Notes).
+    shift : {"label", "covariate"} or None, default="label"
+        How D0's held-out rows are reweighted to stand for the pool:
+        ``"label"``, by (label, group) with the pool's positive share per
+        group estimated from predictions (D0 whose positives or groups were
+        under-sampled); ``"covariate"``, by a domain classifier on the
+        features (D0 drawn from other parts of the feature space); ``None``,
+        unweighted (D0 drawn like the pool).
     n_splits : int, default=5
         Folds of D0 for the learning curve.
     confidence : float, default=0.9
@@ -91,16 +99,21 @@ def estimate_label_value(X, y, *, sensitive_features, X_pool, sensitive_features
     :math:`\\hat F(n_0 + B) = \\frac1K \\sum_k F_k(n_0 + B)` and the gain
     :math:`\\hat F(n_0 + B) - \\hat F(n_0)`.
 
-    **Covariate shift.** A LogisticRegression tells D0 from the pool on
-    features and group (cross-fitted). Held-out rows are weighted by
+    **Shift.** Held-out F1 is weighted so that it is the pool's F1. Under
+    ``shift="label"`` (P(x | y, a) the same in D0 and the pool; P(a) and
+    P(y | a) may differ) the weights are :func:`label_shift_weights`; under
+    ``"covariate"`` (P(y | x, a) the same) they are :func:`domain_weights`,
     :math:`w(x) = \\frac{p(\\text{pool}|x)}{p(\\text{D0}|x)} \\frac{n_0}{N}`
-    (clipped to [0.05, 20]) so that the F1 is the pool's. Its AUC is
-    reported; above 0.6 a ``UserWarning`` says D0 is unlike the pool.
+    from a LogisticRegression telling D0 from the pool. That classifier's
+    AUC is always reported (``shift_auc``); above 0.6 a ``UserWarning`` says
+    D0 is unlike the pool.
 
     **Interval.** With :math:`v_T` the variance of the weighted F1 on a test
     set of ``test_size`` rows (bootstrap of the out-of-fold predictions,
     rescaled by size) and :math:`v_K` the variance of the fold mean,
-    :math:`\\hat F \\pm z_{(1+c)/2} \\sqrt{v_T + v_K}`. The gain's interval
+    :math:`\\hat F \\pm z_{(1+c)/2} \\sqrt{v_T + v_K}` (``v_T`` resamples the
+    out-of-fold rows with probabilities proportional to the weights: draws
+    like the pool's). The gain's interval
     carries :math:`v_K` of the fold slopes only (the test set is shared).
 
     **Selector.** With a ``selector``, each fold also splits its training part
@@ -108,9 +121,10 @@ def estimate_label_value(X, y, *, sensitive_features, X_pool, sensitive_features
     oracle answers with D0's labels) and adds the mean held-out F1 difference
     "selected - random" and its variance to every row.
 
-    **When it is wrong.** (1) The pool's labels given the features differ
-    from D0's (label shift, a D0 whose positives were dropped for a group):
-    weights on features cannot see it, and the interval is biased. (2) B
+    **When it is wrong.** (1) The shift is not of the kind ``shift`` names:
+    e.g. a D0 that dropped positives *and* kept only some kinds of rows of a
+    group (both P(x | y, a) and P(y | a) differ); then the interval is
+    biased, and ``shift_auc`` well above 0.5 is the warning sign. (2) B
     rows chosen by a selector from the *real* pool behave unlike those it
     chooses inside D0 (a pool much larger or richer than D0). (3) The curve
     is extrapolated from :math:`(1 - 1/K) n_0` rows; far beyond (B >> n_0)
@@ -134,15 +148,18 @@ def estimate_label_value(X, y, *, sensitive_features, X_pool, sensitive_features
     """
     X, y, g, Xp, gp, budgets = _check_inputs(X, y, sensitive_features, X_pool,
                                              sensitive_features_pool, budgets)
-    _check_options(estimator, n_splits, confidence, test_size)
+    _check_options(estimator, shift, n_splits, confidence, test_size)
     rng = check_random_state(random_state)
     n_test = Xp.shape[0] if test_size is None else int(test_size)
-    weights, shift_auc = domain_weights(X, g, Xp, gp, random_state=rng)
+    covariate_w, shift_auc = domain_weights(X, g, Xp, gp, random_state=rng)
     if shift_auc > _SHIFT_AUC:
         warnings.warn(f"D0 is unlike the pool (domain classifier AUC {shift_auc:.2f} > "
-                      f"{_SHIFT_AUC}): the prediction corrects the features' shift only; "
+                      f"{_SHIFT_AUC}): the prediction corrects shift={shift!r} only; "
                       "see Notes of estimate_label_value.", UserWarning)
-    folds = _fold_curves(X, y, g, Xp, gp, weights, estimator, n_splits, rng)
+    folds = _fold_curves(X, y, g, Xp, gp, estimator, n_splits, rng)
+    weights = {"label": lambda: label_shift_weights(folds, y, g, gp),
+               "covariate": lambda: covariate_w, None: lambda: np.ones(y.size)}[shift]()
+    _score_curves(folds, y, weights)
     n0, z = X.shape[0], norm.ppf(0.5 + confidence / 2)
     v_test = _test_variance(folds, y, weights, n_test, rng)
     curve = np.array([f["coef"] for f in folds])                     # (K, 2): a_k, b_k
@@ -197,9 +214,11 @@ def _check_inputs(X, y, g, Xp, gp, budgets):
     return X, y, g, Xp, gp, sorted(set(budgets))
 
 
-def _check_options(estimator, n_splits, confidence, test_size):
+def _check_options(estimator, shift, n_splits, confidence, test_size):
     if not hasattr(estimator, "fit"):
         raise TypeError(f"estimator must be a classifier with fit, got {estimator!r}.")
+    if shift not in _SHIFTS:
+        raise ValueError(f"shift={shift!r} must be one of {_SHIFTS}.")
     if not (isinstance(n_splits, numbers.Integral) and n_splits >= 3):
         raise ValueError(f"n_splits={n_splits!r} must be an integer >= 3.")
     if not 0 < confidence < 1:
@@ -255,34 +274,76 @@ def _predict(model, X, g, seed):
     return predict_labels(model, X, random_state=seed, sensitive_features=g)
 
 
-def _fold_curves(X, y, g, Xp, gp, w, estimator, n_splits, rng):
-    """Per fold: the held-out F1 at each training share, the fitted curve, pool predictions."""
+def _fold_curves(X, y, g, Xp, gp, estimator, n_splits, rng):
+    """Per fold: held-out predictions at each training share, and the pool's predictions."""
     folds = []
     cv = StratifiedKFold(n_splits, shuffle=True, random_state=rng.randint(2**31))
     for train, held in cv.split(X, _strata(y, g, n_splits)):
         train = rng.permutation(train)
-        sizes, scores = [], []
+        sizes, preds = [], []
         for share in _SIZES:
             rows = train[: max(20, int(share * train.size))]
             model = _fit(estimator, X[rows], y[rows], g[rows], Xp, gp)
-            pred = _predict(model, X[held], g[held], 0)
             sizes.append(rows.size)
-            scores.append(f1_score(y[held], pred, sample_weight=w[held], zero_division=0.0))
-        design = np.column_stack([np.ones(len(sizes)), 1 / np.sqrt(sizes)])
-        coef = np.linalg.lstsq(design, np.asarray(scores), rcond=None)[0]
+            preds.append(_predict(model, X[held], g[held], 0))
         pool_pred = _predict(model, Xp, gp, 0)
-        folds.append({"coef": coef, "held": held, "pred": pred, "model": model,
-                      "pool_pred": pool_pred,
+        folds.append({"sizes": np.asarray(sizes), "preds": preds, "held": held,
+                      "pred": preds[-1], "model": model, "pool_pred": pool_pred,
                       "pool_dp": demographic_parity(None, pool_pred, sensitive_features=gp)})
     return folds
 
 
+def _score_curves(folds, y, w):
+    """Weighted held-out F1 per share, and the curve :math:`a_k + b_k n^{-1/2}` per fold."""
+    for fold in folds:
+        held = fold["held"]
+        scores = [f1_score(y[held], pred, sample_weight=w[held], zero_division=0.0)
+                  for pred in fold["preds"]]
+        design = np.column_stack([np.ones(fold["sizes"].size), 1 / np.sqrt(fold["sizes"])])
+        fold["coef"] = np.linalg.lstsq(design, np.asarray(scores), rcond=None)[0]
+
+
+def label_shift_weights(folds, y, g, gp):
+    """Weights of D0's rows by (label, group) towards the pool, from predictions only.
+
+    Per group a, the out-of-fold predictions give the rates
+    :math:`t_a = P(\hat y = 1 | y = 1, a)` and :math:`f_a = P(\hat y = 1 | y = 0, a)`
+    on D0; the pool's positive share of a, :math:`\pi_a`, solves
+    :math:`r_a = t_a \pi_a + f_a (1 - \pi_a)` with :math:`r_a` the
+    predicted-positive share of a on the pool (black-box shift estimation,
+    Lipton et al. 2018, per group), clipped to [0.001, 0.999]. A row
+    (y, a) weighs :math:`\frac{P_{pool}(a) P_{pool}(y|a)}{P_{D0}(a) P_{D0}(y|a)}`.
+    """
+    w = np.ones(y.size)
+    for a in np.unique(g):
+        in_a = g == a
+        pis = []
+        for fold in folds:
+            rows = fold["held"][in_a[fold["held"]]]
+            pred, truth = fold["pred"][in_a[fold["held"]]], y[rows]
+            if np.unique(truth).size < 2 or not np.any(gp == a):
+                continue
+            t, f = pred[truth == 1].mean(), pred[truth == 0].mean()
+            r = fold["pool_pred"][gp == a].mean()
+            if t - f > 0.05:
+                pis.append(np.clip((r - f) / (t - f), 0.001, 0.999))
+        pi_d0, share = y[in_a].mean(), np.mean(gp == a) / np.mean(in_a)
+        pi = np.mean(pis) if pis else pi_d0
+        w[in_a] = share * np.where(y[in_a] == 1, pi / max(pi_d0, 1e-3),
+                                   (1 - pi) / max(1 - pi_d0, 1e-3))
+    return w / w.mean()
+
+
 def _test_variance(folds, y, w, n_test, rng, n_boot=200):
-    """Variance of the weighted F1 on ``n_test`` rows: Poisson bootstrap of the out-of-fold rows."""
+    """Variance of the F1 on ``n_test`` rows drawn like the pool.
+
+    Out-of-fold rows are resampled with probabilities proportional to ``w``
+    (draws from the pool's distribution), and the variance rescaled by size.
+    """
     held = np.concatenate([f["held"] for f in folds])
     pred = np.concatenate([f["pred"] for f in folds]).astype(bool)
     truth, wh = y[held].astype(bool), w[held]
-    boot = rng.poisson(1.0, size=(n_boot, held.size)) * wh            # (n_boot, n)
+    boot = rng.multinomial(held.size, wh / wh.sum(), size=n_boot).astype(float)  # (n_boot, n)
     tp, fp, fn = boot @ (pred & truth), boot @ (pred & ~truth), boot @ (~pred & truth)
     f1 = 2 * tp / np.maximum(2 * tp + fp + fn, 1e-12)
     return float(np.var(f1, ddof=1) * held.size / n_test)
