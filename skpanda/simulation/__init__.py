@@ -22,6 +22,7 @@ from ._cells import run_cell
 from ._distributed import dask_backend
 from ._figures import plot_figures, summary_table
 from ._harness import DEFAULT_BUDGETS, load_results, run_experiment
+from ._stopping import DeltaFScore, FairStop, KappaAverage, learn_in_rounds
 from ._protocol import (
     DATASETS,
     METHODS,
@@ -45,6 +46,10 @@ __all__ = [
     "make_selector",
     "run_cell",
     "estimate_label_value",
+    "learn_in_rounds",
+    "FairStop",
+    "KappaAverage",
+    "DeltaFScore",
     "METHODS",
     "DATASETS",
     "DEFAULT_BUDGETS",

@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_array
 
 from .._splits import stratify_key
 from ..metrics import demographic_parity
-from ..selectors._utils import fit_classifier, predict_labels
+from ..selectors._utils import fit_classifier, predict_labels, predict_positive_proba
 
 #: Columns of the table :func:`estimate_label_value` returns.
 ADVICE_COLUMNS = ("budget", "f1", "f1_low", "f1_high", "gain", "gain_low", "gain_high",
@@ -111,9 +111,11 @@ def estimate_label_value(X, y, *, sensitive_features, X_pool, sensitive_features
     **Interval.** With :math:`v_T` the variance of the weighted F1 on a test
     set of ``test_size`` rows (bootstrap of the out-of-fold predictions,
     rescaled by size) and :math:`v_K` the variance of the fold mean,
-    :math:`\\hat F \\pm z_{(1+c)/2} \\sqrt{v_T + v_K}` (``v_T`` resamples the
-    out-of-fold rows with probabilities proportional to the weights: draws
-    like the pool's). The gain's interval
+    :math:`\\hat F \\pm z_{(1+c)/2} \\sqrt{v_T + v_K + v_M}` (``v_T`` resamples
+    the out-of-fold rows with probabilities proportional to the weights: draws
+    like the pool's; :math:`v_M`, the variance over folds of the models'
+    label-free plug-in F1 on the pool, stands for the difference between one
+    fitted model and another: the realised model is none of the folds'). The gain's interval
     carries :math:`v_K` of the fold slopes only (the test set is shared).
 
     **Selector.** With a ``selector``, each fold also splits its training part
@@ -162,6 +164,7 @@ def estimate_label_value(X, y, *, sensitive_features, X_pool, sensitive_features
     _score_curves(folds, y, weights)
     n0, z = X.shape[0], norm.ppf(0.5 + confidence / 2)
     v_test = _test_variance(folds, y, weights, n_test, rng)
+    v_model = np.var([f["pool_f1"] for f in folds], ddof=1)        # one fit vs another
     curve = np.array([f["coef"] for f in folds])                     # (K, 2): a_k, b_k
     at = lambda n: curve[:, 0] + curve[:, 1] / np.sqrt(n)            # noqa: E731
     effect = (_selector_effect(X, y, g, Xp, gp, weights, estimator, selector, budgets,
@@ -173,7 +176,7 @@ def estimate_label_value(X, y, *, sensitive_features, X_pool, sensitive_features
         f_k = at(n0 + budget) + effect[:, j]
         gain_k = f_k - at(n0)
         v_k = f_k.var(ddof=1) / f_k.size
-        half = z * np.sqrt(v_test + v_k)
+        half = z * np.sqrt(v_test + v_k + v_model)
         gain_half = z * gain_k.std(ddof=1) / np.sqrt(gain_k.size)
         rows.append({
             "budget": budget, "f1": f_k.mean(), "f1_low": f_k.mean() - half,
@@ -287,9 +290,11 @@ def _fold_curves(X, y, g, Xp, gp, estimator, n_splits, rng):
             sizes.append(rows.size)
             preds.append(_predict(model, X[held], g[held], 0))
         pool_pred = _predict(model, Xp, gp, 0)
+        proba = predict_positive_proba(getattr(model, "estimator_", model), Xp)
         folds.append({"sizes": np.asarray(sizes), "preds": preds, "held": held,
                       "pred": preds[-1], "model": model, "pool_pred": pool_pred,
-                      "pool_dp": demographic_parity(None, pool_pred, sensitive_features=gp)})
+                      "pool_dp": demographic_parity(None, pool_pred, sensitive_features=gp),
+                      "pool_f1": 2 * pool_pred @ proba / max(pool_pred.sum() + proba.sum(), 1e-12)})
     return folds
 
 
@@ -304,7 +309,7 @@ def _score_curves(folds, y, w):
 
 
 def label_shift_weights(folds, y, g, gp):
-    """Weights of D0's rows by (label, group) towards the pool, from predictions only.
+    r"""Weights of D0's rows by (label, group) towards the pool, from predictions only.
 
     Per group a, the out-of-fold predictions give the rates
     :math:`t_a = P(\hat y = 1 | y = 1, a)` and :math:`f_a = P(\hat y = 1 | y = 0, a)`
