@@ -312,30 +312,33 @@ def label_shift_weights(folds, y, g, gp):
     r"""Weights of D0's rows by (label, group) towards the pool, from predictions only.
 
     Per group a, the out-of-fold predictions give the rates
-    :math:`t_a = P(\hat y = 1 | y = 1, a)` and :math:`f_a = P(\hat y = 1 | y = 0, a)`
-    on D0; the pool's positive share of a, :math:`\pi_a`, solves
-    :math:`r_a = t_a \pi_a + f_a (1 - \pi_a)` with :math:`r_a` the
-    predicted-positive share of a on the pool (black-box shift estimation,
-    Lipton et al. 2018, per group), clipped to [0.001, 0.999]. A row
-    (y, a) weighs :math:`\frac{P_{pool}(a) P_{pool}(y|a)}{P_{D0}(a) P_{D0}(y|a)}`.
+    :math:`t_a = P(\hat y = 1 | y = 1, a)`, :math:`f_a = P(\hat y = 1 | y = 0, a)`
+    and :math:`\hat r_a = P(\hat y = 1 | a)` on D0; :math:`r_a` is the
+    predicted-positive share of a on the pool. When :math:`|r_a - \hat r_a|`
+    exceeds 2 standard errors, the pool's positive share of a solves
+    :math:`r_a = t_a \pi_a + f_a (1 - \pi_a)` (black-box shift estimation,
+    Lipton et al. 2018, per group; clipped to [0.001, 0.999]); otherwise it
+    stays D0's (no evidence of a shift: noise is not amplified by
+    :math:`1 / (t_a - f_a)`). A row (y, a) weighs
+    :math:`\frac{P_{pool}(a) P_{pool}(y|a)}{P_{D0}(a) P_{D0}(y|a)}`.
     """
+    held = np.concatenate([f["held"] for f in folds])
+    pred = np.concatenate([f["pred"] for f in folds]).astype(float)
+    pool_rate = np.mean([f["pool_pred"] for f in folds], axis=0)
     w = np.ones(y.size)
     for a in np.unique(g):
-        in_a = g == a
-        pis = []
-        for fold in folds:
-            rows = fold["held"][in_a[fold["held"]]]
-            pred, truth = fold["pred"][in_a[fold["held"]]], y[rows]
-            if np.unique(truth).size < 2 or not np.any(gp == a):
-                continue
-            t, f = pred[truth == 1].mean(), pred[truth == 0].mean()
-            r = fold["pool_pred"][gp == a].mean()
-            if t - f > 0.05:
-                pis.append(np.clip((r - f) / (t - f), 0.001, 0.999))
-        pi_d0, share = y[in_a].mean(), np.mean(gp == a) / np.mean(in_a)
-        pi = np.mean(pis) if pis else pi_d0
-        w[in_a] = share * np.where(y[in_a] == 1, pi / max(pi_d0, 1e-3),
-                                   (1 - pi) / max(1 - pi_d0, 1e-3))
+        in_a, in_pool = g[held] == a, gp == a
+        truth, p_a, pi_d0 = y[held][in_a], pred[in_a], y[g == a].mean()
+        pi = pi_d0
+        if in_pool.any() and np.unique(truth).size == 2:
+            t, f = p_a[truth == 1].mean(), p_a[truth == 0].mean()
+            r_d0, r = p_a.mean(), pool_rate[in_pool].mean()
+            se = np.sqrt(max(r * (1 - r), 1e-6) * (1 / in_a.sum() + 1 / in_pool.sum()))
+            if abs(r - r_d0) > 2 * se and t - f > 0.05:
+                pi = float(np.clip((r - f) / (t - f), 0.001, 0.999))
+        share = np.mean(gp == a) / np.mean(g == a)
+        w[g == a] = share * np.where(y[g == a] == 1, pi / max(pi_d0, 1e-3),
+                                     (1 - pi) / max(1 - pi_d0, 1e-3))
     return w / w.mean()
 
 
