@@ -11,7 +11,7 @@ from sklearn.metrics import f1_score
 from skpanda.learners import PoolThresholdClassifier
 from skpanda.selectors import RandomQuerySelector
 from skpanda.simulation import estimate_label_value
-from skpanda.simulation._advice import ADVICE_COLUMNS, domain_weights
+from skpanda.simulation._advice import ADVICE_COLUMNS, domain_weights, label_shift_weights
 
 
 def population(n, rng, shift=0.0):
@@ -137,3 +137,17 @@ def test_interval_covers_the_realised_f1_on_known_populations():
         f1 = f1_score(yt, model.predict(Xt))
         covered.append(advice.f1_low.iloc[0] <= f1 <= advice.f1_high.iloc[0])
     assert np.mean(covered) >= 0.75  # nominal 0.9
+
+
+def test_label_shift_weights_hand_computed():
+    """A perfect classifier: the pool's positive share per group is its predicted share."""
+    y = np.tile([1, 0, 0, 0, 1, 1, 0, 0], 100)          # group 0: 1/4 positive; group 1: 2/4
+    g = np.tile([0, 0, 0, 0, 1, 1, 1, 1], 100)
+    gp = np.repeat([0, 1], 500)                         # pool: 500 rows per group
+    pool_pred = np.r_[np.ones(300), np.zeros(200), np.ones(255), np.zeros(245)]
+    folds = [{"held": np.arange(800), "pred": y.copy(), "pool_pred": pool_pred}]
+    w = label_shift_weights(folds, y, g, gp)
+    # group 0 shifts (0.25 -> 0.6): positives 0.6/0.25, negatives 0.4/0.75; group 1's
+    # 0.51 vs 0.50 is within 2 standard errors: no shift, weight 1.
+    expected = np.tile([2.4, 0.4 / 0.75, 0.4 / 0.75, 0.4 / 0.75, 1, 1, 1, 1], 100)
+    np.testing.assert_allclose(w, expected / expected.mean())
