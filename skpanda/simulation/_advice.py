@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_array
 from .._splits import stratify_key
 from ..metrics import demographic_parity
 from ..selectors._utils import fit_classifier, predict_labels, predict_positive_proba
+from ._stopping import plug_in_f1
 
 #: Columns of the table :func:`estimate_label_value` returns.
 ADVICE_COLUMNS = ("budget", "f1", "f1_low", "f1_high", "gain", "gain_low", "gain_high",
@@ -145,7 +146,8 @@ def estimate_label_value(X, y, *, sensitive_features, X_pool, sensitive_features
     ...     budgets=[50, 200], estimator=LogisticRegression(), random_state=0)
     >>> list(advice["budget"])
     [50, 200]
-    >>> bool((advice["f1_low"] <= advice["f1"]).all() and (advice["f1"] <= advice["f1_high"]).all())
+    >>> bool((advice["f1_low"] <= advice["f1"]).all()
+    ...      and (advice["f1"] <= advice["f1_high"]).all())
     True
     """
     X, y, g, Xp, gp, budgets = _check_inputs(X, y, sensitive_features, X_pool,
@@ -167,8 +169,10 @@ def estimate_label_value(X, y, *, sensitive_features, X_pool, sensitive_features
     v_model = np.var([f["pool_f1"] for f in folds], ddof=1)        # one fit vs another
     curve = np.array([f["coef"] for f in folds])                     # (K, 2): a_k, b_k
     at = lambda n: curve[:, 0] + curve[:, 1] / np.sqrt(n)            # noqa: E731
-    effect = (_selector_effect(X, y, g, Xp, gp, weights, estimator, selector, budgets,
-                                n_splits, rng) if selector is not None else np.zeros((len(folds), len(budgets))))
+    effect = np.zeros((len(folds), len(budgets)))
+    if selector is not None:
+        effect = _selector_effect(X, y, g, Xp, gp, weights, estimator, selector, budgets,
+                                  n_splits, rng)
     dp = np.array([f["pool_dp"] for f in folds])
     dp_var = dp.var(ddof=1) / dp.size + _dp_test_variance(folds[-1]["pool_pred"], gp, n_test, rng)
     rows = []
@@ -200,7 +204,8 @@ def _check_inputs(X, y, g, Xp, gp, budgets):
     y = np.asarray(y).ravel()
     labels = np.unique(y)
     if labels.size != 2:
-        raise ValueError(f"y must hold two classes; it holds {labels.size}: {labels[:5].tolist()}.")
+        raise ValueError(f"y must hold two classes; it holds {labels.size}: "
+                         f"{labels[:5].tolist()}.")
     y = (y == labels[1]).astype(int)
     g, gp = np.asarray(g).ravel(), np.asarray(gp).ravel()
     for name, arr, n in (("y", y, X.shape[0]), ("sensitive_features", g, X.shape[0]),
@@ -294,7 +299,7 @@ def _fold_curves(X, y, g, Xp, gp, estimator, n_splits, rng):
         folds.append({"sizes": np.asarray(sizes), "preds": preds, "held": held,
                       "pred": preds[-1], "model": model, "pool_pred": pool_pred,
                       "pool_dp": demographic_parity(None, pool_pred, sensitive_features=gp),
-                      "pool_f1": 2 * pool_pred @ proba / max(pool_pred.sum() + proba.sum(), 1e-12)})
+                      "pool_f1": plug_in_f1(pool_pred, proba)})
     return folds
 
 

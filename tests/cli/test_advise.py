@@ -65,7 +65,8 @@ def test_errors_are_one_line(files, tmp_path, capsys, extra, match):
 def test_pool_without_the_group_column(files, tmp_path, capsys):
     pool = pd.read_csv(files / "pool.csv").drop(columns="sex")
     pool.to_csv(tmp_path / "nogroup.csv", index=False)
-    code = main(["advise", "--data", str(files / "d0.csv"), "--pool", str(tmp_path / "nogroup.csv"),
+    code = main(["advise", "--data", str(files / "d0.csv"),
+                 "--pool", str(tmp_path / "nogroup.csv"),
                  "--target", "income", "--sensitive", "sex", "--out", str(tmp_path)])
     assert code == 1 and "'sex'" in capsys.readouterr().err
 
