@@ -102,7 +102,11 @@ def main():
     parser.add_argument("--budgets", default="50,100,400",
                         help="comma-separated budgets (default: 50,100,400)")
     parser.add_argument("--out", default=None, help="CSV of the cells (default: none)")
+    parser.add_argument("--from-csv", nargs="+", default=None, metavar="CSV",
+                        help="only print the tables of cells saved by --out (default: run)")
     args = parser.parse_args()
+    if args.from_csv:
+        return report(pd.concat([pd.read_csv(f) for f in args.from_csv], ignore_index=True))
     budgets = [int(b) for b in args.budgets.split(",")]
     rows = []
     for dataset in args.datasets.split(","):
@@ -113,13 +117,23 @@ def main():
                   f"{cell.advise_seconds.iloc[0]:.1f} s", flush=True)
             if args.out:
                 pd.DataFrame(rows).to_csv(args.out, index=False)
-    df = pd.DataFrame(rows)
+    report(pd.DataFrame(rows))
+
+
+def report(df):
+    """The cells, the per-dataset summary and the PASS/FAIL line."""
     cols = ["dataset", "seed", "budget", "f1_low", "f1", "f1_high", "realised_f1", "gain",
             "gain_low", "gain_high", "realised_gain", "disparity_high", "realised_dp",
             "covered", "shift_auc"]
     print(df[cols].to_markdown(index=False, floatfmt=".3f"))
+    df = df.assign(gain_covered=df.realised_gain.between(df.gain_low, df.gain_high),
+                   dp_bound_held=df.realised_dp <= df.disparity_high,
+                   error=df.realised_f1 - df.f1)
     summary = df.groupby("dataset").agg(cells=("covered", "size"), coverage=("covered", "mean"),
                                         median_width=("width", "median"),
+                                        mean_error=("error", "mean"), sd_error=("error", "std"),
+                                        gain_coverage=("gain_covered", "mean"),
+                                        dp_bound_held=("dp_bound_held", "mean"),
                                         seconds=("advise_seconds", "mean"))
     print(summary.to_markdown(floatfmt=".3f"))
     coverage, width = df.covered.mean(), df.width.median()

@@ -80,8 +80,10 @@ def estimate_label_value(X, y, *, sensitive_features, X_pool, sensitive_features
     -------
     advice : pandas.DataFrame
         One row per budget with :data:`ADVICE_COLUMNS`: ``f1`` and its
-        interval ``[f1_low, f1_high]``; ``gain`` = predicted F1 minus D0 alone,
-        with its interval; ``disparity`` = predicted demographic-parity
+        interval ``[f1_low, f1_high]`` (a prediction interval for the F1
+        realised on a test set of ``test_size`` rows); ``gain`` = predicted F1
+        minus D0 alone, with an interval for the *expected* gain (the gain of
+        one purchase also varies with the rows drawn); ``disparity`` = predicted demographic-parity
         disparity on the pool (label-free) and ``disparity_high`` its upper
         bound at ``confidence`` for a test set of ``test_size`` rows;
         ``certified_bound`` = the learner's own certified bound where it
