@@ -37,6 +37,9 @@ def add_parser(sub):
                      help="parity bound ρ of the pool learner (default: 0.04)")
     adv.add_argument("--confidence", type=float, default=0.9,
                      help="nominal coverage of the intervals (default: 0.9)")
+    adv.add_argument("--min-gain", type=float, default=0.005,
+                     help="smallest F1 gain worth paying for: the verdict names the first "
+                     "budget whose gain interval lies above it (default: 0.005)")
     adv.add_argument("--drop", nargs="+", default=[], metavar="COL",
                      help="columns that are not features (default: none; id-like columns "
                      "are dropped without it)")
@@ -114,9 +117,9 @@ def run(args):
     print(f"D0: {attrs['n_d0']} rows, predicted F1 {attrs['f1_d0']:.3f} alone; pool: "
           f"{attrs['n_pool']} rows (D0-vs-pool AUC {attrs['shift_auc']:.2f}, 0.5 = alike).")
     print(advice.drop(columns="certified_bound").to_string(index=False, float_format="%.3f"))
-    helps = advice["gain_low"] > 0
+    helps = advice["gain_low"] >= args.min_gain
     verdict = (f"labels help from B = {int(advice.loc[helps, 'budget'].iloc[0])}"
-               if helps.any() else "no budget is predicted to raise F1 (every gain interval "
-               "holds 0): D0 may be enough")
+               if helps.any() else f"no budget is predicted to raise F1 by {args.min_gain} "
+               "or more (--min-gain): D0 may be enough")
     print(f"Verdict: {verdict}. Wrote {out / 'advice.csv'} and {out / 'advice.png'}")
     return 0
