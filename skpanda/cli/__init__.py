@@ -9,9 +9,10 @@
     skpanda train --model MODEL --labeled labeled.csv --pool pool.csv --out FINAL
     skpanda predict --model FINAL --data new.csv --out predictions.csv
     skpanda report --model FINAL --data test.csv --out REPORT
+    skpanda advise --data d0.csv --pool pool.csv --target COL --sensitive COL --budgets 50,100,400
 
 One module per verb (``reproduce``, ``fit``, ``select``, ``train``, ``predict``,
-``report``), each with
+``report``, ``advise``), each with
 ``add_parser(sub)`` and ``run(args)``; shared checks in ``_common``, the
 model folder in ``_model``. Bad input (missing file or column, a target that
 is not binary, an empty CSV, an unreadable model, a budget above the pool
@@ -25,7 +26,7 @@ import warnings
 from pathlib import Path
 
 from .. import __version__
-from . import fit, predict, report, reproduce, select, train
+from . import advise, fit, predict, report, reproduce, select, train
 from ._common import CLIError, id_like_columns, note
 from ._model import Interrupted, fit_model, load_model, save_model
 from .fit import FIT_METHODS
@@ -34,7 +35,7 @@ __all__ = ["main", "build_parser", "load_model", "save_model", "fit_model", "id_
            "note", "FIT_METHODS", "CLIError"]
 
 #: The verbs, in the order ``skpanda --help`` lists them.
-VERBS = (reproduce, fit, select, train, predict, report)
+VERBS = (advise, fit, select, train, predict, report, reproduce)
 
 
 def build_parser():

@@ -17,10 +17,12 @@ Examples
 """
 
 from ..selectors._loop import QueryState, active_learning_loop
+from ._advice import estimate_label_value
 from ._cells import run_cell
 from ._distributed import dask_backend
 from ._figures import plot_figures, summary_table
 from ._harness import DEFAULT_BUDGETS, load_results, run_experiment
+from ._stopping import DeltaFScore, FairStop, KappaAverage, learn_in_rounds
 from ._protocol import (
     DATASETS,
     METHODS,
@@ -43,6 +45,11 @@ __all__ = [
     "load_dataset",
     "make_selector",
     "run_cell",
+    "estimate_label_value",
+    "learn_in_rounds",
+    "FairStop",
+    "KappaAverage",
+    "DeltaFScore",
     "METHODS",
     "DATASETS",
     "DEFAULT_BUDGETS",

@@ -28,7 +28,7 @@ from ._protocol import QUERY_WITH_LR, make_oracle, make_selector
 COLUMNS = (
     "dataset", "method", "learner", "seed", "budget", "f1", "accuracy", "delta_dp", "delta_eo",
     "delta_eb", "select_seconds", "fit_seconds", "train_seconds", "n_selected",
-    "positive_share", "minority_share", "positive_rate_test", "representation",
+    "labels_used", "positive_share", "minority_share", "positive_rate_test", "representation",
 )
 
 
@@ -102,6 +102,37 @@ def evaluate(model, X_test, y_test, g_test, *, random_state):
     }
 
 
+class CountingOracle:
+    """The pool's oracle, remembering every position whose label it revealed.
+
+    ``labels_used(chosen, selection)`` is the number of labels a method paid
+    for at a budget: its ``chosen`` rows (the model trains on their labels)
+    and every row the oracle answered for that the whole ``selection`` does
+    not hold (a label read, then dropped; counted at every budget, an upper
+    bound for the prefixes).
+
+    Examples
+    --------
+    >>> oracle = CountingOracle([0, 1, 1, 0])
+    >>> oracle([3, 1]).tolist()
+    [0, 1]
+    >>> oracle.labels_used([1], selection=[1, 2])   # row 3 was read, then dropped
+    2
+    """
+
+    def __init__(self, y_pool):
+        self._answer = make_oracle(y_pool)
+        self.asked = set()
+
+    def __call__(self, positions):
+        self.asked.update(np.asarray(positions).ravel().tolist())
+        return self._answer(positions)
+
+    def labels_used(self, chosen, selection):
+        dropped = self.asked - set(np.asarray(selection).ravel().tolist())
+        return int(np.asarray(chosen).size + len(dropped))
+
+
 def _queries_with_lr(method, learner):
     """Whether the selector scores the pool with a LogisticRegression, not the learner."""
     needs_groups = learner in learner_names() and get_learner_spec(learner).needs_groups_at_predict
@@ -164,8 +195,9 @@ def run_cell(method, seed, split, budgets, *, encoder=None, rho=0.04,
         selector.fit(split.X_train, split.y_train, sensitive_features=split.g_train)
         fit_seconds = time.perf_counter() - tic
     tic = time.perf_counter()
+    oracle = CountingOracle(split.y_pool)
     positions = selector.select(split.X_pool, max(budgets), sensitive_features=split.g_pool,
-                                oracle=make_oracle(split.y_pool))
+                                oracle=oracle)
     select_seconds = time.perf_counter() - tic
     if method == "panda" and _queries_with_lr(method, learner) and estimator is not None:
         selector.set_params(estimator=estimator)  # fit_selected trains the learner
@@ -187,6 +219,7 @@ def run_cell(method, seed, split, budgets, *, encoder=None, rho=0.04,
             "select_seconds": select_seconds, "fit_seconds": fit_seconds,
             "train_seconds": train_seconds,
             "n_selected": int(chosen.shape[0]),
+            "labels_used": oracle.labels_used(chosen, positions),
             "positive_share": float(np.mean(split.y_pool[chosen] == 1)),
             "minority_share": float(np.mean(split.g_pool[chosen] == minority)),
             "positive_rate_test": float(np.mean(split.y_test == 1)),

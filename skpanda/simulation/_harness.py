@@ -170,7 +170,9 @@ def run_experiment(dataset="adult", methods=None, *, seeds=None, budgets=DEFAULT
         delta_eb``; wall times ``select_seconds`` (the one selection at the
         largest budget), ``fit_seconds`` (``fit`` on D0; PANDA's
         meta-training), ``train_seconds`` (the downstream classifier at this
-        budget); ``n_selected``, ``positive_share`` and ``minority_share`` (of
+        budget); ``n_selected``; ``labels_used`` (pool labels the method paid
+        for: the selected rows plus any label the oracle revealed for a row the
+        selection then dropped); ``positive_share`` and ``minority_share`` (of
         the selected rows), ``positive_rate_test`` and ``representation``.
 
     Notes

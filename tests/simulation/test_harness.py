@@ -42,6 +42,8 @@ def test_tidy_table(run):
     assert set(df["method"]) == set(METHODS) and set(df["seed"]) == {0, 1}
     assert sorted(df["budget"].unique()) == [10, 20, 40]
     assert (df["n_selected"] == df["budget"]).all()
+    # every method here keeps each label it reads: labels used = budget (FAL included)
+    assert (df["labels_used"] == df["budget"]).all()
     for col in ["f1", "accuracy", "delta_dp", "delta_eo", "delta_eb", "positive_share",
                 "minority_share"]:
         assert df[col].between(0, 1).all(), col
@@ -340,3 +342,14 @@ def test_coinciding_methods_share_one_label_and_labels_do_not_overlap():
     plt.close(fig)
     assert _figures._seed_text(1) == "one seed (no error bars)"
     assert _figures._seed_text(3) == "mean ± std over 3 seeds"
+
+
+def test_counting_oracle_charges_labels_read_then_dropped():
+    from skpanda.simulation._cells import CountingOracle
+
+    oracle = CountingOracle(np.array([0, 1, 1, 0, 1]))
+    assert oracle(np.array([4, 0])).tolist() == [1, 0]
+    oracle([2])
+    assert oracle.labels_used([4, 0, 2], selection=[4, 0, 2]) == 3    # all kept
+    assert oracle.labels_used([4], selection=[4, 0, 2]) == 1          # a prefix of the selection
+    assert oracle.labels_used([4, 2], selection=[4, 2]) == 3          # row 0 read, then dropped
