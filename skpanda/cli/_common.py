@@ -129,10 +129,14 @@ def _numeric_columns(pipe):
     return []
 
 
-def _check_numbers(df, numeric, what):
-    """Numeric columns with stray text cells: one line naming the column and rows."""
+def _check_numbers(df, numeric, what, first_line=2):
+    """Numeric columns with stray text cells: one line naming the column and rows.
+
+    ``first_line``: the file line of row 0 (2 for a CSV with a header; ``None``
+    for a Parquet file, whose rows are named by number).
+    """
     try:
-        check_numeric_columns(df, numeric=numeric, first_line=2)
+        check_numeric_columns(df, numeric=numeric, first_line=first_line)
     except ValueError as exc:
         message = str(exc).split(" To treat the column as categorical")[0]
         if not numeric:  # fitting: the column may also be left out

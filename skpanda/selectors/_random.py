@@ -39,6 +39,8 @@ class RandomQuerySelector(BaseQuerySelector):
     (5,)
     """
 
+    _rowwise_scores = True
+
     def _score_pool(self, candidates, state, *, Z_pool, groups, random_state):
         return random_state.random_sample(candidates.shape[0])
 
@@ -84,6 +86,7 @@ class GroupRandomQuerySelector(BaseQuerySelector):
     """
 
     _needs_pool_groups = True
+    _rowwise_scores = True
 
     def _fit(self, Z, y, groups):
         correct = predict_labels(self.estimator_, Z, random_state=0) == y

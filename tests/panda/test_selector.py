@@ -359,3 +359,38 @@ def test_default_pool_cap_applies_to_large_d0():
     assert default_pool_size(24421, 1000) == 10000  # 10 x budget
     assert default_pool_size(24421, 5000) == 12210  # half of D0
     assert default_pool_size(801, 400) == 400       # too small: _check_d0 refuses it
+
+
+def _select_before_issue_22(selector, pool, budget):
+    """``select`` as it was: the whole pool encoded and scored in one forward pass, then top-B."""
+    import torch
+    from sklearn.utils import check_random_state
+
+    from skpanda.panda._nn.gumbel import gumbel_perturb
+    from skpanda.panda._nn.policy import policy_inputs
+    from skpanda.selectors._utils import top_k
+
+    rng = check_random_state(selector.random_state)
+    with torch.no_grad():
+        Z = selector.encoder_.module.features(torch.as_tensor(pool, dtype=torch.float32))
+        logits = selector.policy_(policy_inputs(Z, selector.encoder_.head()))
+        if selector._sampling():
+            gen = torch.Generator().manual_seed(int(rng.randint(2**31 - 1)))
+            logits = gumbel_perturb(logits, generator=gen)
+        else:
+            rng.randint(2**31 - 1)  # the seed select draws either way
+    return top_k(logits.double().numpy(), budget, rng)
+
+
+@pytest.mark.parametrize("sample", [False, True])
+def test_chunked_select_equals_the_one_pass_selection(fitted, monkeypatch, sample):
+    from skpanda.panda._nn import bridge
+
+    X_big, _, _ = make_biased_classification(3000, 6, random_state=2, return_X_y=True)
+    reference = _select_before_issue_22(fitted.set_params(sample=sample), X_big, 20)
+    monkeypatch.setitem(bridge.score_pool.__kwdefaults__, "chunk_size", 333)
+    monkeypatch.setattr(fitted.encoder_, "chunk_size", 250)
+    try:
+        np.testing.assert_array_equal(fitted.select(X_big), reference)
+    finally:
+        fitted.set_params(sample=False)
