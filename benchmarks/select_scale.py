@@ -238,8 +238,9 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as tmp:
         work = args.workdir or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        _run(ROOT, "one", "fit", args.mode, work, args.n_iter)
         model = work / ("panda.pt" if args.mode == "api" else "model")
+        if not model.exists():  # a --workdir keeps the fitted model and the CSVs
+            _run(ROOT, "one", "fit", args.mode, work, args.n_iter)
         print(f"{args.mode}: PANDA (defaults, n_iter={args.n_iter}) fitted on Adult D0; "
               f"device={args.device}\n{'code':6s} {'threads':7s} {'rows':>10s} {'wall s':>8s} "
               f"{'cpu s':>8s} {'peak MB':>8s} {'+pool':>7s}  x prev (wall cpu)   stage cpu s")

@@ -384,11 +384,14 @@ def _select_before_issue_22(selector, pool, budget):
 
 @pytest.mark.parametrize("sample", [False, True])
 def test_chunked_select_equals_the_one_pass_selection(fitted, monkeypatch, sample):
+    import functools
+
     from skpanda.panda._nn import bridge
 
     X_big, _, _ = make_biased_classification(3000, 6, random_state=2, return_X_y=True)
     reference = _select_before_issue_22(fitted.set_params(sample=sample), X_big, 20)
-    monkeypatch.setitem(bridge.score_pool.__kwdefaults__, "chunk_size", 333)
+    monkeypatch.setattr(bridge, "score_pool", functools.partial(bridge.score_pool,
+                                                                 chunk_size=333))
     monkeypatch.setattr(fitted.encoder_, "chunk_size", 250)
     try:
         np.testing.assert_array_equal(fitted.select(X_big), reference)

@@ -100,7 +100,7 @@ class MAB(nn.Module):
         return self.attend(query, *self.keys_values(key_value))
 
     def keys_values(self, key_value):
-        """Projected keys and values of ``key_value``, row by row: (..., M, D) -> 2 x (..., M, D)."""
+        """Projected keys and values of ``key_value``, row by row: 2 x (..., M, D)."""
         return self.attn.kv_proj(self.norm_kv(key_value)).chunk(2, dim=-1)
 
     def attend(self, query, key, value):
