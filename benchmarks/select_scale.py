@@ -74,6 +74,16 @@ def _pool_rows(X, n, seed=1):
     return pool
 
 
+def _digest(chosen):
+    """Short SHA-256 of the selection (positions in order, or the output file)."""
+    import hashlib
+
+    import numpy as np
+
+    data = chosen if isinstance(chosen, bytes) else np.asarray(chosen, dtype=np.int64).tobytes()
+    return hashlib.sha256(data).hexdigest()[:10]
+
+
 def _timed(obj, name, stages):
     original = getattr(obj, name)
 
@@ -115,7 +125,7 @@ def child_api(model, n, device):
     assert np.unique(chosen).size == 400
     print(json.dumps({"wall": wall, "cpu": cpu, "peak_mb": _mb("VmHWM:"),
                       "extra_mb": _mb("VmHWM:") - rss, "pool_mb": pool.nbytes / 2**20,
-                      "stages": stages, "first": chosen[:5].tolist()}))
+                      "stages": stages, "digest": _digest(chosen)}))
 
 
 def child_cli(model, pool_csv, n):
@@ -129,7 +139,7 @@ def child_cli(model, pool_csv, n):
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     assert code == 0
     print(json.dumps({"wall": wall, "cpu": cpu, "peak_mb": _mb("VmHWM:"),
-                      "first": Path(out).read_text().splitlines()[1:4]}))
+                      "digest": _digest(Path(out).read_bytes())}))
 
 
 def _env(checkout, threads):
@@ -194,10 +204,18 @@ def _line(name, threads, n, r, prev):
     extra = f"{r['extra_mb']:7.0f}" if "extra_mb" in r else "      -"
     stages = "  ".join(f"{k} {v[1]:.2f}" for k, v in r.get("stages", {}).items())
     print(f"{name:6s} {threads:7s} {n:>10,d} {r['wall']:8.2f} {r['cpu']:8.2f} "
-          f"{r['peak_mb']:8.0f} {extra} {ratio}   {stages}", flush=True)
+          f"{r['peak_mb']:8.0f} {extra} {ratio}  {r.get('digest', '-'):10s}  {stages}",
+          flush=True)
 
 
 def _verdicts(results, mode):
+    digests = {}
+    for (name, threads), rows in results.items():
+        for n, r in rows.items():
+            digests.setdefault(n, set()).add(r["digest"])
+    for n, found in digests.items():
+        print(f"{n:,d} rows: {'the same selection' if len(found) == 1 else 'DIFFERENT selections'}"
+              f" in every run ({len(found)} distinct)")
     for (name, threads), rows in results.items():
         if 100_000 in rows and 1_000_000 in rows:
             ratio = rows[1_000_000]["cpu"] / rows[100_000]["cpu"]
@@ -243,7 +261,8 @@ def main(argv=None):
             _run(ROOT, "one", "fit", args.mode, work, args.n_iter)
         print(f"{args.mode}: PANDA (defaults, n_iter={args.n_iter}) fitted on Adult D0; "
               f"device={args.device}\n{'code':6s} {'threads':7s} {'rows':>10s} {'wall s':>8s} "
-              f"{'cpu s':>8s} {'peak MB':>8s} {'+pool':>7s}  x prev (wall cpu)   stage cpu s")
+              f"{'cpu s':>8s} {'peak MB':>8s} {'+pool':>7s}  x prev (wall cpu)  selection   "
+              "stage cpu s")
         results = {}
         for threads in args.threads:
             for name, checkout in checkouts.items():

@@ -391,8 +391,8 @@ def test_chunked_select_equals_the_one_pass_selection(fitted, monkeypatch, sampl
     X_big, _, _ = make_biased_classification(3000, 6, random_state=2, return_X_y=True)
     reference = _select_before_issue_22(fitted.set_params(sample=sample), X_big, 20)
     monkeypatch.setattr(bridge, "score_pool", functools.partial(bridge.score_pool,
-                                                                 chunk_size=333))
-    monkeypatch.setattr(fitted.encoder_, "chunk_size", 250)
+                                                                 chunk_size=336))
+    monkeypatch.setattr(fitted.encoder_, "chunk_size", 256)
     try:
         np.testing.assert_array_equal(fitted.select(X_big), reference)
     finally:

@@ -107,10 +107,12 @@ class SelectionPolicy(nn.Module):
     def score_rows(self, Z, init, chunk_size=16384):
         """Selection logits of a pool given as encoder features, ``chunk_size`` rows at a time.
 
-        Equal to ``forward(policy_inputs(Z, init))``, with memory and time
-        linear in N: the per-row steps (inputs, embedding, the ISABs'
-        per-row parts, the head) run chunk by chunk, and only an (N, D) and
-        an (N, 2D) float32 buffer span the pool (:meth:`ISAB.forward_rows`).
+        ``forward(policy_inputs(Z, init))`` with memory and time linear in
+        N: the per-row steps (inputs, embedding, the ISABs' per-row parts,
+        the head) run chunk by chunk, and only an (N, D) and an (N, 2D)
+        float32 buffer span the pool (:meth:`ISAB.forward_rows`). Equal to
+        the one forward pass bit for bit when ``chunk_size`` is a multiple
+        of 8 (as the default), else to float32 rounding.
 
         Parameters
         ----------
