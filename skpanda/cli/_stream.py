@@ -11,6 +11,9 @@ rows at a time and keeps, per row, only what the selection needs:
   much less than the CSV row.
 
 Either way the positions equal those of ``pipe.select`` on the whole file.
+Each chunk's cells are checked against the fitted model, cell by cell (so the
+verdict cannot depend on the chunking): a numeric column must hold numbers,
+and a categorical one is read as text in every chunk.
 """
 
 from pathlib import Path
@@ -142,7 +145,7 @@ def select_streamed(pipe, meta, args, *, chunk_size=DEFAULT_CHUNK_SIZE):
     with limit_threads():
         for frame in iter_chunks(args.pool, what, columns=columns, chunk_size=chunk_size,
                                  text_columns=[c for c in features if c not in numeric]):
-            _check_numbers(frame[features], numeric, what,
+            _check_numbers(frame[[c for c in features if c in numeric]], numeric, what,
                            first_line=None if is_parquet(args.pool) else 2)
             Z, g = _encode(pipe, frame[features],
                            frame[sensitive].to_numpy() if has_groups else None)
