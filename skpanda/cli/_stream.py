@@ -165,3 +165,19 @@ def select_streamed(pipe, meta, args, *, chunk_size=DEFAULT_CHUNK_SIZE):
                      else selector._select_encoded(kept, budget, pool_groups))
     positions = np.asarray(positions, dtype=np.intp)
     return positions, (_stack(ids)[positions] if args.id_column else positions)
+
+
+def take_rows(path, what, positions, *, chunk_size=DEFAULT_CHUNK_SIZE):
+    """The rows at ``positions`` of a pool file, in that order, read in one streaming pass.
+
+    For output that shows the selected rows' own columns without holding the
+    pool: only the selected rows of each chunk are kept.
+    """
+    positions = np.asarray(positions, dtype=np.intp)
+    parts = []
+    for frame in iter_chunks(path, what, columns=None, chunk_size=chunk_size):
+        start = frame.index[0] if len(frame) else 0
+        inside = (positions >= start) & (positions < start + len(frame))
+        parts.append(frame.iloc[positions[inside] - start])
+    rows = pd.concat(parts) if parts else pd.DataFrame()
+    return rows.loc[positions].reset_index(drop=True)

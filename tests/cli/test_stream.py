@@ -129,3 +129,14 @@ def test_damaged_parquet_is_one_line(files, models, tmp_path, capsys):
                           str(tmp_path / "bad.parquet"), "--budget", "3", "--out",
                           str(tmp_path / "o.csv")])
     assert "not a readable Parquet file" in err
+
+
+@pytest.mark.parametrize("chunk_size", [1, 4, 50])
+def test_take_rows_returns_the_rows_in_the_given_order(tmp_path, chunk_size):
+    from skpanda.cli._stream import take_rows
+
+    frame = pd.DataFrame({"a": np.arange(23), "b": [f"x{i}" for i in range(23)]})
+    frame.to_csv(tmp_path / "p.csv", index=False)
+    positions = [17, 0, 22, 5]
+    got = take_rows(tmp_path / "p.csv", "--pool", positions, chunk_size=chunk_size)
+    pd.testing.assert_frame_equal(got, frame.iloc[positions].reset_index(drop=True))
