@@ -145,6 +145,8 @@ def select_streamed(pipe, meta, args, *, chunk_size=DEFAULT_CHUNK_SIZE):
     with limit_threads():
         for frame in iter_chunks(args.pool, what, columns=columns, chunk_size=chunk_size,
                                  text_columns=[c for c in features if c not in numeric]):
+            if frame.empty:  # a header without rows
+                continue
             _check_numbers(frame[[c for c in features if c in numeric]], numeric, what,
                            first_line=None if is_parquet(args.pool) else 2)
             Z, g = _encode(pipe, frame[features],

@@ -140,3 +140,11 @@ def test_take_rows_returns_the_rows_in_the_given_order(tmp_path, chunk_size):
     positions = [17, 0, 22, 5]
     got = take_rows(tmp_path / "p.csv", "--pool", positions, chunk_size=chunk_size)
     pd.testing.assert_frame_equal(got, frame.iloc[positions].reset_index(drop=True))
+
+
+def test_pool_with_a_header_and_no_rows(files, models, tmp_path, capsys):
+    pd.read_csv(files / "pool.csv").iloc[:0].to_csv(tmp_path / "head.csv", index=False)
+    err = _error(capsys, ["select", "--model", str(models["panda"]), "--pool",
+                          str(tmp_path / "head.csv"), "--budget", "3", "--out",
+                          str(tmp_path / "o.csv")])
+    assert "has a header but no rows" in err
