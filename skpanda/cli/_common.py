@@ -171,24 +171,33 @@ def _numeric_columns(pipe):
     return []
 
 
-def _check_finite(df, what):
-    """Infinite values in numeric columns: one line naming the column and first row."""
+def _check_finite(df, what, first_line=2):
+    """Infinite values in numeric columns: one line naming the column and first row.
+
+    Rows are named by ``df``'s index (row numbers of the file, also in a chunk).
+    """
     for col in df.columns:
         values = df[col]
         if not pd.api.types.is_float_dtype(values):
             continue
         bad = np.flatnonzero(np.isinf(values.to_numpy(dtype=float)))
         if bad.size:
+            row = int(df.index[bad[0]])
+            line = f" (file line {row + first_line})" if first_line is not None else ""
             raise CLIError(f"{what}: column {col!r} holds infinity in {bad.size} row(s), first "
-                           f"row {bad[0]} (file line {bad[0] + 2}); replace those cells with "
-                           "finite numbers or leave them empty (missing values are imputed).")
+                           f"row {row}{line}; replace those cells with finite numbers or "
+                           "leave them empty (missing values are imputed).")
 
 
-def _check_numbers(df, numeric, what):
-    """Numeric columns with stray text cells or infinities: one line naming column and rows."""
-    _check_finite(df, what)
+def _check_numbers(df, numeric, what, first_line=2):
+    """Numeric columns with stray text cells or infinities: one line naming column and rows.
+
+    ``first_line``: the file line of row 0 (2 for a CSV with a header; ``None``
+    for a Parquet file, whose rows are named by number).
+    """
+    _check_finite(df, what, first_line)
     try:
-        check_numeric_columns(df, numeric=numeric, first_line=2)
+        check_numeric_columns(df, numeric=numeric, first_line=first_line)
     except ValueError as exc:
         message = str(exc).split(" To treat the column as categorical")[0]
         if not numeric:  # fitting: the column may also be left out

@@ -2,9 +2,9 @@
 
 import pandas as pd
 
-from ._common import (CLIError, _add_progress, _check_numbers, _numeric_columns, _progress,
-                      _require_columns, read_csv, write_csv_atomically)
+from ._common import _add_progress, _positive_int, _progress, write_csv_atomically
 from ._model import add_key_file, load_model
+from ._stream import DEFAULT_CHUNK_SIZE, select_streamed, take_rows
 
 
 def add_parser(sub):
@@ -15,7 +15,8 @@ def add_parser(sub):
                          "fill in (then `skpanda train --labeled`).")
     sel.add_argument("--model", required=True, help="model folder written by `skpanda fit`")
     sel.add_argument("--pool", required=True,
-                     help="unlabeled CSV holding the model's feature columns")
+                     help="unlabeled rows holding the model's feature columns: a CSV, or a "
+                     ".parquet/.pq file (needs pyarrow)")
     sel.add_argument("--budget", type=int, required=True, help="number of rows to label")
     sel.add_argument("--id-column", default=None,
                      help="pool column that identifies a row, written as the key (default: "
@@ -23,20 +24,25 @@ def add_parser(sub):
     sel.add_argument("--out", required=True,
                      help="CSV of the rows to label (rank, key, the rows' columns, an empty "
                      "target column)")
+    sel.add_argument("--chunk-size", type=_positive_int, default=DEFAULT_CHUNK_SIZE,
+                     help="pool rows read and encoded at a time (default: "
+                          f"{DEFAULT_CHUNK_SIZE}); the selection does not depend on it")
     add_key_file(sel)
     _add_progress(sel)
     sel.set_defaults(run=run)
     return sel
 
 
-def rows_to_label(pool, positions, id_column, target):
+def rows_to_label(rows, positions, id_column, target):
     """``rank``, the row key (``id_column`` or ``row``), the rows' own columns, a blank target.
 
-    The annotator fills in the ``target`` column (left empty unless the pool
-    already holds it) and passes the file to ``skpanda train --labeled``.
+    ``rows``: the selected pool rows, in query order; ``positions``: their row
+    numbers in the pool. The annotator fills in the ``target`` column (left
+    empty unless the pool already holds it) and passes the file to
+    ``skpanda train --labeled``.
     """
     key = id_column or "row"
-    rows = pool.iloc[positions].reset_index(drop=True)
+    rows = rows.reset_index(drop=True)
     keys = rows[key] if id_column else pd.Series(positions, name="row")
     out = pd.concat([pd.DataFrame({"rank": range(1, len(positions) + 1), key: keys}),
                      rows.drop(columns=[c for c in (key, "rank") if c in rows.columns])], axis=1)
@@ -48,22 +54,10 @@ def rows_to_label(pool, positions, id_column, target):
 def run(args):
     """``skpanda select``: rows of the pool to label, in query order."""
     pipe, meta = load_model(args.model, key_file=args.key_file)
-    pool = read_csv(args.pool, "--pool")
-    _require_columns(pool, meta["features"], f"--pool {args.pool!r}")
-    if args.id_column is not None:
-        _require_columns(pool, [args.id_column], f"--pool {args.pool!r}")
-    if not 1 <= args.budget <= len(pool):
-        raise CLIError(f"--budget {args.budget} must be between 1 and the pool size "
-                       f"({len(pool)} rows).")
-    _check_numbers(pool[meta["features"]], _numeric_columns(pipe), f"--pool {args.pool!r}")
     pipe.steps[-1][1].set_params(verbose=_progress(args))
-    sensitive = meta["sensitive"]
-    groups = pool[sensitive].to_numpy() if sensitive in pool.columns else None
-    if groups is None and meta["needs_pool_groups"]:
-        raise CLIError(f"method {meta['method']!r} needs the pool's sensitive column "
-                       f"{sensitive!r}, which --pool {args.pool!r} lacks.")
-    positions = pipe.select(pool[meta["features"]], args.budget, sensitive_features=groups)
-    out = rows_to_label(pool, positions, args.id_column, meta["target"])
+    positions, _ = select_streamed(pipe, meta, args, chunk_size=args.chunk_size)
+    rows = take_rows(args.pool, f"--pool {args.pool!r}", positions, chunk_size=args.chunk_size)
+    out = rows_to_label(rows, positions, args.id_column, meta["target"])
     write_csv_atomically(out, args.out)
     print(f"Wrote {len(out)} rows to label, in query order, to {args.out}")
     return 0

@@ -111,6 +111,10 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
     _sequential = False
     _needs_pool_groups = False
     _uses_query_model = True  # False: ranks rows without a classifier (random, PANDA)
+    # True when ``_score_pool`` scores each row from that row alone and draws
+    # ``random_state`` row by row in pool order: the scores of consecutive chunks
+    # then equal the scores of the whole pool (streamed selection, ``skpanda select``).
+    _rowwise_scores = False
 
     _parameter_constraints = {
         "budget": [Interval(Integral, 1, None, closed="left")],
@@ -282,7 +286,13 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
             self, X_pool, sensitive_features, "sensitive_features"
         )
         X_pool = self._validate_X(X_pool, reset=False)
-        n_pool = X_pool.shape[0]
+        budget, groups = self._check_pool(X_pool.shape[0], budget, groups)
+        if oracle is not None and not callable(oracle):
+            raise TypeError(f"oracle must be callable as oracle(positions), got {oracle!r}.")
+        return self._select_encoded(self._encode(X_pool), budget, groups, oracle)
+
+    def _check_pool(self, n_pool, budget, groups):
+        """``select``'s checks of the budget and the pool's groups; returns both checked."""
         budget = check_budget(self.budget if budget is None else budget, n_pool)
         if groups is not None:
             groups = check_groups(groups, n_pool, "sensitive_features")
@@ -292,9 +302,15 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
                 f"{type(self).__name__} needs the groups of the pool rows: pass "
                 "select(X_pool, sensitive_features=...) or set sensitive_feature=."
             )
-        if oracle is not None and not callable(oracle):
-            raise TypeError(f"oracle must be callable as oracle(positions), got {oracle!r}.")
-        Z_pool = self._encode(X_pool)
+        return budget, groups
+
+    def _select_encoded(self, Z_pool, budget, groups, oracle=None):
+        """``select`` after its checks, on the encoded pool ``Z_pool``.
+
+        Also the second half of a streamed selection (``skpanda.cli._stream``):
+        the pool read and encoded chunk by chunk, then selected at once.
+        """
+        n_pool = Z_pool.shape[0]
         rng = check_random_state(self.random_state)
         if hasattr(self, "_select"):
             positions = self._select(

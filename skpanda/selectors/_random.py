@@ -40,6 +40,7 @@ class RandomQuerySelector(BaseQuerySelector):
     """
 
     _uses_query_model = False
+    _rowwise_scores = True
 
     def _score_pool(self, candidates, state, *, Z_pool, groups, random_state):
         return random_state.random_sample(candidates.shape[0])
@@ -86,6 +87,7 @@ class GroupRandomQuerySelector(BaseQuerySelector):
     """
 
     _needs_pool_groups = True
+    _rowwise_scores = True
 
     def _fit(self, Z, y, groups):
         correct = predict_labels(self.query_model_, Z, random_state=0) == y

@@ -11,6 +11,7 @@ class _UncertaintyQuerySelector(BaseQuerySelector):
     """Rank pool rows by the uncertainty of the current query model."""
 
     _sequential = True
+    _rowwise_scores = True
 
     def _score_pool(self, candidates, state, *, Z_pool, groups, random_state):
         p = predict_positive_proba(state.estimator, Z_pool[candidates])

@@ -66,3 +66,14 @@ def test_pretrain_encoder_learns_and_leaves_global_rng_untouched():
                              max_epochs=10, seed=3)
     for a, b in zip(module.state_dict().values(), again.state_dict().values()):
         torch.testing.assert_close(a, b)  # same seed, same weights
+
+
+def test_isab_forward_rows_equals_forward_bit_for_bit():
+    torch.manual_seed(0)
+    block = ISAB(8, 2, 4).eval()
+    x = torch.randn(300, 8)
+    with torch.no_grad():
+        reference = block(x.unsqueeze(0))[0]
+        for chunk_size in (8, 64, 296, 1000):  # multiples of 8 rows: bit for bit
+            assert torch.equal(block.forward_rows(x.clone(), chunk_size), reference)
+        torch.testing.assert_close(block.forward_rows(x.clone(), 7), reference)

@@ -39,3 +39,26 @@ def test_untrained_policy_scores_every_row_alike():
     assert out.shape == (10,) and torch.all(out == 0)  # zero-initialised head
     assert float(policy.log_scale.exp()) == pytest.approx(2.0)
     assert math.isfinite(float(policy.tau))
+
+
+@pytest.mark.parametrize("inputs", ["representation", "score"])
+@pytest.mark.parametrize("n_layers", [1, 2])
+def test_score_rows_equals_one_forward_pass(inputs, n_layers):
+    # The reference is the forward pass over the whole pool that select ran before
+    # the chunked scoring (issue #22). A matrix product may round a row differently
+    # by where it falls in the BLAS kernel's row blocks (a chunk of 1-7 rows, or the
+    # tail of an uneven chunk): equal to float32 rounding for every chunk size, and
+    # bit for bit for chunks that are multiples of 8 rows (the default, 16384).
+    torch.manual_seed(0)
+    policy = SelectionPolicy(6, d_model=8, n_heads=2, n_layers=n_layers, n_inducing=4,
+                             inputs=inputs).eval()
+    with torch.no_grad():
+        policy.head.weight.normal_()
+        Z, init = torch.randn(1000, 5, dtype=torch.float64), torch.randn(6)
+        reference = policy(policy_inputs(Z.float(), init))
+        for chunk_size in (1, 7, 333, 5000):
+            got = policy.score_rows(Z.numpy(), init, chunk_size=chunk_size)
+            torch.testing.assert_close(got, reference, rtol=1e-5, atol=1e-5)
+        for chunk_size in (8, 256, 1000):
+            got = policy.score_rows(Z.numpy(), init, chunk_size=chunk_size)
+            assert torch.equal(got, reference), chunk_size

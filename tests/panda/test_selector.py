@@ -414,3 +414,41 @@ def test_faithful_recipe_refuses_what_it_cannot_simulate(params, match, data):
     X, y, g, _ = data
     with pytest.raises(ValueError, match=match):
         PandaQuerySelector(**TINY, **params).fit(X, y, sensitive_features=g)
+
+
+def _select_before_issue_22(selector, pool, budget):
+    """``select`` as it was: the whole pool encoded and scored in one forward pass, then top-B."""
+    import torch
+    from sklearn.utils import check_random_state
+
+    from skpanda.panda._nn.gumbel import gumbel_perturb
+    from skpanda.panda._nn.policy import policy_inputs
+    from skpanda.selectors._utils import top_k
+
+    rng = check_random_state(selector.random_state)
+    with torch.no_grad():
+        Z = selector.encoder_.module.features(torch.as_tensor(pool, dtype=torch.float32))
+        logits = selector.policy_(policy_inputs(Z, selector.encoder_.head()))
+        if selector._sampling():
+            gen = torch.Generator().manual_seed(int(rng.randint(2**31 - 1)))
+            logits = gumbel_perturb(logits, generator=gen)
+        else:
+            rng.randint(2**31 - 1)  # the seed select draws either way
+    return top_k(logits.double().numpy(), budget, rng)
+
+
+@pytest.mark.parametrize("sample", [False, True])
+def test_chunked_select_equals_the_one_pass_selection(fitted, monkeypatch, sample):
+    import functools
+
+    from skpanda.panda._nn import bridge
+
+    X_big, _, _ = make_biased_classification(3000, 6, random_state=2, return_X_y=True)
+    reference = _select_before_issue_22(fitted.set_params(sample=sample), X_big, 20)
+    monkeypatch.setattr(bridge, "score_pool", functools.partial(bridge.score_pool,
+                                                                 chunk_size=336))
+    monkeypatch.setattr(fitted.encoder_, "chunk_size", 256)
+    try:
+        np.testing.assert_array_equal(fitted.select(X_big), reference)
+    finally:
+        fitted.set_params(sample=False)

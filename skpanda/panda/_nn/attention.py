@@ -54,9 +54,16 @@ class MultiheadAttention(nn.Module):
 
     def forward(self, query, key_value):
         # (B, N, D), (B, M, D) -> (B, N, D)
+        return self.attend(query, *self.kv_proj(key_value).chunk(2, dim=-1))
+
+    def attend(self, query, key, value):
+        """Attention of ``query`` over projected keys and values (``kv_proj`` halves).
+
+        (B, N, D), (B, M, D), (B, M, D) -> (B, N, D)
+        """
         q = self._split(self.q_proj(query))
-        k, v = self.kv_proj(key_value).chunk(2, dim=-1)
-        out = F.scaled_dot_product_attention(q, self._split(k), self._split(v), dropout_p=0.0)
+        out = F.scaled_dot_product_attention(q, self._split(key), self._split(value),
+                                             dropout_p=0.0)
         b, _, n, _ = out.shape
         return self.out_proj(out.transpose(1, 2).reshape(b, n, -1))
 
@@ -90,7 +97,15 @@ class MAB(nn.Module):
 
     def forward(self, query, key_value):
         # (B, N, D), (B, M, D) -> (B, N, D)
-        h = query + self.attn(self.norm_q(query), self.norm_kv(key_value))
+        return self.attend(query, *self.keys_values(key_value))
+
+    def keys_values(self, key_value):
+        """Projected keys and values of ``key_value``, row by row: 2 x (..., M, D)."""
+        return self.attn.kv_proj(self.norm_kv(key_value)).chunk(2, dim=-1)
+
+    def attend(self, query, key, value):
+        """The block for precomputed :meth:`keys_values` (equal to ``forward``)."""
+        h = query + self.attn.attend(self.norm_q(query), key, value)
         return h + self.ffn(self.norm_ffn(h))
 
 
@@ -119,3 +134,30 @@ class ISAB(nn.Module):
         # (B, N, D) -> (B, N, D)
         h = self.summarise(self.inducing.expand(x.shape[0], -1, -1), x)  # (B, m, D)
         return self.broadcast(x, h)
+
+    @torch.no_grad()
+    def forward_rows(self, x, chunk_size):
+        """``forward`` of one set ``x`` of shape (N, D), in place, ``chunk_size`` rows at a time.
+
+        Only the summary couples the rows: the ``m`` inducing points attend
+        once to the keys and values of all N rows (one (N, 2D) buffer, filled
+        chunk by chunk), then each chunk attends to that summary. The same
+        operations on the same rows as ``forward(x[None])[0]``, while the
+        per-row intermediates (layer norms, the feed-forward's hidden layer,
+        attention outputs) never exceed a chunk. A matrix product may round a
+        row by where it falls in the BLAS kernel's row blocks, so the result
+        equals ``forward`` to float32 rounding, and bit for bit for chunks of
+        a multiple of 8 rows (tested).
+        """
+        n, d = x.shape
+        kv = x.new_empty(n, 2 * d)
+        for start in range(0, n, chunk_size):
+            rows = slice(start, start + chunk_size)
+            kv[rows] = self.summarise.attn.kv_proj(self.summarise.norm_kv(x[rows]))
+        key, value = kv.unsqueeze(0).chunk(2, dim=-1)
+        summary = self.summarise.attend(self.inducing, key, value)  # (1, m, D)
+        del kv, key, value
+        for start in range(0, n, chunk_size):
+            rows = slice(start, start + chunk_size)
+            x[rows] = self.broadcast(x[rows].unsqueeze(0), summary)[0]
+        return x

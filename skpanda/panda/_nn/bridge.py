@@ -11,7 +11,7 @@ from .checkpoint import load_checkpoint, save_checkpoint
 from .disparity import get_torch_constraint
 from .encoder import FittedRowEncoder, RowEncoder, pretrain_encoder
 from .gumbel import gumbel_perturb
-from .policy import SelectionPolicy, policy_inputs
+from .policy import SelectionPolicy
 
 
 def resolve_device(device):
@@ -80,14 +80,15 @@ def train_policy(Z, y, codes, *, encoder, arch, constraint, budget, rho, seed, d
 
 
 @torch.no_grad()
-def score_pool(policy, encoder, Z_pool, *, sample=False, seed=0):
+def score_pool(policy, encoder, Z_pool, *, sample=False, seed=0, chunk_size=16384):
     """Selection logits of the pool rows (one forward pass), optionally Gumbel-perturbed.
 
+    The policy runs ``chunk_size`` rows at a time
+    (:meth:`~skpanda.panda._nn.policy.SelectionPolicy.score_rows`: the same
+    logits as one forward pass, in time and memory linear in the pool).
     Returns an ndarray of shape (n_pool,); its top-B rows are the selection.
     """
-    device = next(policy.parameters()).device
-    Z = torch.as_tensor(np.asarray(Z_pool), dtype=torch.float32, device=device)
-    logits = policy(policy_inputs(Z, encoder.head().to(device)))
+    logits = policy.score_rows(Z_pool, encoder.head(), chunk_size=chunk_size)
     if sample:
         gen = torch.Generator(device="cpu").manual_seed(int(seed))
         logits = gumbel_perturb(logits, generator=gen)

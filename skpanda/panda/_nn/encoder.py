@@ -246,15 +246,20 @@ class FittedRowEncoder:
 
     @torch.no_grad()
     def transform(self, X):
-        """Features of shape (n_samples, d_model), float64."""
-        X = self.prepare(X)
+        """Features of shape (n_samples, d_model), float64.
+
+        A float64 array is cast to float32 one chunk at a time, so the only
+        pool-sized allocation is the output.
+        """
+        if self.preprocessor is not None or hasattr(X, "toarray") or not isinstance(X, np.ndarray):
+            X = self.prepare(X)
         device = next(self.module.parameters()).device
-        parts = [
-            self.module.features(torch.from_numpy(X[i:i + self.chunk_size]).to(device)).cpu()
-            for i in range(0, X.shape[0], self.chunk_size)
-        ]
-        out = torch.cat(parts) if parts else torch.zeros(0, self.module.head.in_features)
-        return out.double().numpy()
+        out = np.empty((X.shape[0], self.module.head.in_features))
+        for i in range(0, X.shape[0], self.chunk_size):
+            rows = self.prepare(X[i:i + self.chunk_size])
+            out[i:i + self.chunk_size] = self.module.features(
+                torch.from_numpy(rows).to(device)).cpu().double().numpy()
+        return out
 
     def head(self):
         """The pretrained linear head as one tensor ``[beta, b]`` of shape (d_model + 1,)."""

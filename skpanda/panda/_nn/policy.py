@@ -92,9 +92,51 @@ class SelectionPolicy(nn.Module):
 
     def forward(self, x):
         # (N, F) -> (N,) selection logits; the pool is one set (batch of 1)
-        if self.inputs == "score":
-            x = x[:, -1:]  # the head's logit is the last input column
-        h = self.embed(x).unsqueeze(0)  # (1, N, D)
+        h = self.embed(self._own_inputs(x)).unsqueeze(0)  # (1, N, D)
         for layer in self.layers:
             h = layer(h)
-        return self.head(self.norm(h)).reshape(-1) * self.log_scale.exp()
+        return self._logits(h).reshape(-1)
+
+    def _own_inputs(self, x):
+        return x[:, -1:] if self.inputs == "score" else x  # the head's logit is last
+
+    def _logits(self, h):
+        return self.head(self.norm(h)) * self.log_scale.exp()
+
+    @torch.no_grad()
+    def score_rows(self, Z, init, chunk_size=16384):
+        """Selection logits of a pool given as encoder features, ``chunk_size`` rows at a time.
+
+        ``forward(policy_inputs(Z, init))`` with memory and time linear in
+        N: the per-row steps (inputs, embedding, the ISABs' per-row parts,
+        the head) run chunk by chunk, and only an (N, D) and an (N, 2D)
+        float32 buffer span the pool (:meth:`ISAB.forward_rows`). Equal to
+        the one forward pass bit for bit when ``chunk_size`` is a multiple
+        of 8 (as the default), else to float32 rounding.
+
+        Parameters
+        ----------
+        Z : ndarray or Tensor of shape (N, d)
+            Encoder features (cast to float32 chunk by chunk).
+        init : Tensor of shape (d + 1,)
+            The pretrained head ``[beta, b]``.
+        chunk_size : int, default=16384
+            Rows per step.
+
+        Returns
+        -------
+        logits : Tensor of shape (N,), float32, on the policy's device.
+        """
+        device = self.embed.weight.device
+        init = init.to(device)
+        n = Z.shape[0]
+        h = torch.empty(n, self.embed.out_features, device=device)
+        for start in range(0, n, chunk_size):
+            z = torch.as_tensor(Z[start:start + chunk_size], dtype=torch.float32, device=device)
+            h[start:start + chunk_size] = self.embed(self._own_inputs(policy_inputs(z, init)))
+        for layer in self.layers:
+            layer.forward_rows(h, chunk_size)
+        logits = h.new_empty(n)
+        for start in range(0, n, chunk_size):
+            logits[start:start + chunk_size] = self._logits(h[start:start + chunk_size])[:, 0]
+        return logits
