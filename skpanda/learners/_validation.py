@@ -1,6 +1,7 @@
 """Input checks shared by the pool-aware learners (numpy only)."""
 
 import numbers
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -105,3 +106,15 @@ def check_binary(y):
         if n < 2:
             raise ValueError("y holds one class only; fit needs both classes.")
         raise ValueError(f"Only binary classification is supported; y holds {n} classes.")
+
+
+def apply_group_map(labels, group_map):
+    """Relabel groups through ``group_map`` (a dict; unlisted labels are kept)."""
+    if group_map is None:
+        return labels
+    if not isinstance(group_map, Mapping):
+        raise TypeError(
+            f"group_map must be a dict from group label to merged label, got "
+            f"{type(group_map).__name__}; e.g. group_map={{'Asian': 'Other'}}.")
+    keys = {str(k): v for k, v in group_map.items()}
+    return np.array([keys.get(str(g), g) for g in labels], dtype=object)
