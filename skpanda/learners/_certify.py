@@ -206,3 +206,27 @@ def certified_dp_search(groups, rho, confidence, objective, search, max_rounds=8
             break
         rho_a = np.maximum(rho_a - (bound - rho) - 1e-9, 0.0)
     return counts, value, feasible, bound, intervals
+
+
+def safety_split(codes, random_state):
+    """Boolean mask of a per-group half of the rows (the held-out safety rows)."""
+    safety = np.zeros(codes.size, bool)
+    for a in np.unique(codes):
+        rows = np.flatnonzero(codes == a)
+        safety[random_state.permutation(rows)[: rows.size // 2]] = True
+    return safety
+
+
+def safety_certificate(h, codes, k, confidence):
+    """Certificate of a *fixed* classifier from its expected predictions on safety rows.
+
+    ``h`` in [0, 1] (probability of a positive) on rows independent of the
+    classifier; Hoeffding's inequality for the group means has the same
+    :math:`\\epsilon_a` as DKW. Returns ``(bound, sizes, rates, low, high)``.
+    """
+    sizes = np.bincount(codes, minlength=k).astype(float)
+    rates = np.bincount(codes, weights=h, minlength=k) / np.maximum(sizes, 1)
+    eps, eta = sampling_errors(sizes, confidence)
+    low, high = np.clip(rates - eps, 0, 1), np.clip(rates + eps, 0, 1)
+    bound, _ = dp_bound(low, high, rates, sizes / sizes.sum(), eta)
+    return bound, sizes, rates, low, high
