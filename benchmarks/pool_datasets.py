@@ -50,6 +50,7 @@ from sklearn.metrics import f1_score
 
 from skpanda.learners import (PoolExponentiatedGradient, PoolThresholdClassifier,
                               certifiable_bound)
+from skpanda.learners._certify import safety_certificate, safety_floor, safety_split
 from skpanda.metrics import demographic_parity, error_rate_balance
 from skpanda.simulation import split_protocol
 from skpanda.simulation._protocol import fairlearn_estimator, load_dataset
@@ -73,6 +74,8 @@ def _fit_predict(name, s, sel, rho, constraint, seed, margin, confidence=None):
             X, y, g = s.X_pool, s.y_pool, s.g_pool
         model = fairlearn_estimator(rho, constraint).fit(X, y, sensitive_features=g)
         predict = lambda: model.predict(s.X_test, random_state=seed)  # noqa: E731
+    elif name == "PoolThreshold-split":  # the safety-split candidate, for comparison
+        model, predict = _threshold_split(s, X, y, g, rho, seed, confidence)
     elif name == "PoolThreshold":
         model = PoolThresholdClassifier(constraint=constraint, rho=margin * rho,
                                         random_state=seed, confidence=confidence).fit(
@@ -87,7 +90,30 @@ def _fit_predict(name, s, sel, rho, constraint, seed, margin, confidence=None):
             X, y, sensitive_features=g, **pool)
         predict = lambda: model.predict(s.X_test)  # noqa: E731
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    _fit_predict.certified = getattr(model, "certified_bound_", None)
     return predict(), wall, cpu
+
+
+def _threshold_split(s, X, y, g, rho, seed, confidence):
+    """Thresholds fitted on half the pool with ``rho - 2 m``, certified on the other half.
+
+    ``m``: the safety half's predicted certificate of equal rates; twice it,
+    as Seldonian candidate selection inflates its prediction of the safety test.
+    """
+    names, codes = np.unique(s.g_pool.astype(str), return_inverse=True)
+    rng = np.random.RandomState(seed)
+    safety = safety_split(codes, rng)
+    sizes = np.bincount(codes[safety], minlength=names.size)
+    floor = 2 * safety_floor(sizes, confidence, y.mean()).max()  # Seldonian: twice the width
+    if rho <= floor:
+        raise ValueError(f"cannot be certified: tightest certifiable bound is {floor:.3f} ")
+    model = PoolThresholdClassifier(rho=rho - floor, random_state=seed).fit(
+        X, y, sensitive_features=g, X_unlabeled=s.X_pool[~safety],
+        sensitive_features_unlabeled=s.g_pool[~safety])
+    h = model.predict_proba(s.X_pool[safety], sensitive_features=s.g_pool[safety])[:, 1]
+    model.certified_bound_ = safety_certificate(h, codes[safety], names.size, confidence,
+                                                rng)[0]
+    return model, lambda: model.predict(s.X_test, sensitive_features=s.g_test)
 
 
 def _load(name):
@@ -115,6 +141,7 @@ def _cells(name, constraint, args):
         learners = [x for x in learners if args.learners is None or x in args.learners]
         if args.confidence and constraint == "demographic_parity":
             learners += [x + "-cert" for x in ("PoolThreshold", "PoolEG") if x in learners]
+            learners += ["PoolThreshold-split"] if args.split else []
         for learner in learners:
             if learner == "LR" and rho != rhos[0]:
                 continue  # rho-independent: fitted once, reported in every rho row
@@ -132,25 +159,32 @@ def run_dataset(name, constraint, seeds, args, res):
             for bound, label, fit in _attempts(learner, s, sel, rho, constraint, seed, args):
                 if fit is None:
                     res.setdefault((name, constraint, rho, learner), []).append(
-                        (np.nan, np.nan, 0.0, 0.0, rho, bound))
+                        (np.nan, np.nan, 0.0, 0.0, rho, bound, np.nan))
                     print(f"{name:10s} seed {seed:2d} rho {rho:.2f} {learner:13s} REFUSED: "
                           f"certifiable bound {bound:.3f}", flush=True)
                     continue
                 y_hat, wall, cpu = fit
+                cert = _fit_predict.certified if confidence_of(label, args) else None
                 f1 = f1_score(s.y_test, y_hat)
                 disp = metric(s.y_test, y_hat, sensitive_features=s.g_test)
                 rhos = args.rhos if learner == "LR" else (rho,)
                 for r in rhos:
                     res.setdefault((name, constraint, r, label), []).append(
-                        (f1, disp, wall, cpu, bound if label != "LR" else r, np.nan))
+                        (f1, disp, wall, cpu, bound if label != "LR" else r, np.nan,
+                         np.nan if cert is None else cert))
                 print(f"{name:10s} {constraint[:6]} seed {seed:2d} rho {rho:.2f} {label:13s} "
-                      f"F1 {f1:.3f} disp {disp:.3f} bound {bound:.3f} fit {wall:.2f}s "
+                      f"F1 {f1:.3f} disp {disp:.3f} bound {bound:.3f} "
+                      f"certified {np.nan if cert is None else cert:.3f} fit {wall:.2f}s "
                       f"(cpu {cpu:.2f}s) pool {s.y_pool.shape[0]} B {budget}", flush=True)
+
+
+def confidence_of(label, args):
+    return args.confidence if ("-cert" in label or "-split" in label) else None
 
 
 def _attempts(learner, s, sel, rho, constraint, seed, args):
     """Yield ``(bound, label, (y_hat, wall, cpu) or None)``; a refusal refits at its bound."""
-    confidence = args.confidence if learner.endswith("-cert") else None
+    confidence = confidence_of(learner, args)
     base = learner.removesuffix("-cert")
     try:
         with warnings.catch_warnings():
@@ -161,9 +195,10 @@ def _attempts(learner, s, sel, rho, constraint, seed, args):
     except ValueError as err:
         if confidence is None or "cannot be certified" not in str(err):
             raise
+        message = str(err)
     floor = certifiable_bound(s.g_pool, confidence=confidence)
-    if base == "PoolEG":
-        floor = float(str(err).split("tightest certifiable bound is ")[1].split(" ")[0])
+    if base in ("PoolEG", "PoolThreshold-split"):
+        floor = float(message.split("tightest certifiable bound is ")[1].split(" ")[0])
     yield floor, learner, None
     at = np.ceil(floor * 100 + 1e-9) / 100
     with warnings.catch_warnings():
@@ -174,20 +209,23 @@ def _attempts(learner, s, sel, rho, constraint, seed, args):
 
 def print_table(res, seeds):
     """Per cell: F1, disparity, worst seed, share of seeds held (test disparity <= bound)."""
-    print(f"\n| dataset | constraint | rho | learner | fitted | bound (mean) | test F1 | "
-          f"test disparity | worst seed | held | fit s wall | fit s cpu |  (seeds {seeds})")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print(f"\n| dataset | constraint | rho | learner | fitted | bound (mean) | certified "
+          f"(mean / share <= bound) | test F1 | test disparity | worst seed | held | fit s wall "
+          f"| fit s cpu |  (seeds {seeds})")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for (name, constraint, rho, learner), rows in res.items():
         a = np.array(rows, dtype=float)
         refused = ~np.isnan(a[:, 5])
         if refused.all():
             print(f"| {name} | {constraint} | {rho:.2f} | {learner} | 0/{len(a)} (refused: "
-                  f"certifiable {a[:, 5].min():.3f}-{a[:, 5].max():.3f}) | | | | | | | |")
+                  f"certifiable {a[:, 5].min():.3f}-{a[:, 5].max():.3f}) | | | | | | | | |")
             continue
         a = a[~refused]
         held = np.mean(a[:, 1] <= a[:, 4] + 1e-12)
+        cert = "" if np.isnan(a[:, 6]).all() else \
+            f"{a[:, 6].mean():.3f} / {np.mean(a[:, 6] <= a[:, 4] + 1e-12):.0%}"
         print(f"| {name} | {constraint} | {rho:.2f} | {learner} | {len(a)}/{len(rows)} | "
-              f"{a[:, 4].mean():.3f} | {a[:, 0].mean():.3f} ± {a[:, 0].std():.3f} | "
+              f"{a[:, 4].mean():.3f} | {cert} | {a[:, 0].mean():.3f} ± {a[:, 0].std():.3f} | "
               f"{a[:, 1].mean():.3f} ± {a[:, 1].std():.3f} | {a[:, 1].max():.3f} | "
               f"{held:.0%} | {a[:, 2].mean():.2f} | {a[:, 3].mean():.2f} |")
 
@@ -205,6 +243,8 @@ def main():
                         help="learners to run (default: all)")
     parser.add_argument("--confidence", type=float, default=None,
                         help="also the certified pool learners (default: none)")
+    parser.add_argument("--split", action="store_true", help="with --confidence, also the "
+                        "safety-split candidate PoolThreshold-split (default: off)")
     parser.add_argument("--eb", action="store_true", help="also Adult, error-rate balance "
                         "(--datasets none --eb: only that table)")
     args = parser.parse_args()

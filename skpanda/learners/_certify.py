@@ -11,6 +11,9 @@ import numbers
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
+
+from ..metrics._report import clopper_pearson
 
 from ._validation import group_labels
 
@@ -72,7 +75,7 @@ def dp_bound(low, high, rates, shares, eta):
     return (float(per.max()) if k > 1 else 0.0), per
 
 
-def floor_margins(sizes, confidence):
+def floor_margins(sizes, confidence, eps=None):
     """Per group, the certificate's cost above the pool gap when all rates are equal.
 
     :math:`m_a = (1 - \\hat\\pi_a)\\epsilon_a + \\sum_{b \\ne a}\\hat\\pi_b \\epsilon_b
@@ -80,7 +83,8 @@ def floor_margins(sizes, confidence):
     bound (of a non-constant classifier) is :math:`\\max_a m_a`.
     """
     sizes = np.asarray(sizes, dtype=float)
-    eps, eta = sampling_errors(sizes, confidence)
+    dkw, eta = sampling_errors(sizes, confidence)
+    eps = dkw if eps is None else eps
     if sizes.size < 2:
         return np.zeros(sizes.size)
     shares = sizes / sizes.sum()
@@ -217,16 +221,37 @@ def safety_split(codes, random_state):
     return safety
 
 
-def safety_certificate(h, codes, k, confidence):
-    """Certificate of a *fixed* classifier from its expected predictions on safety rows.
+def _group_delta(k, confidence):
+    return (1 - _MIX_SHARE) * (1 - confidence) / k
 
-    ``h`` in [0, 1] (probability of a positive) on rows independent of the
-    classifier; Hoeffding's inequality for the group means has the same
-    :math:`\\epsilon_a` as DKW. Returns ``(bound, sizes, rates, low, high)``.
+
+def safety_floor(sizes, confidence, rate):
+    """:func:`floor_margins` of a safety split, predicted for a selection rate ``rate``.
+
+    Uses the normal approximation of the Clopper-Pearson half-width,
+    :math:`z_{1-\\delta_a/2}\\sqrt{r(1-r)/n_a} + 1/n_a`, to size the candidate's margin
+    before the safety rows are looked at (the certificate itself is exact).
     """
-    sizes = np.bincount(codes, minlength=k).astype(float)
-    rates = np.bincount(codes, weights=h, minlength=k) / np.maximum(sizes, 1)
-    eps, eta = sampling_errors(sizes, confidence)
-    low, high = np.clip(rates - eps, 0, 1), np.clip(rates + eps, 0, 1)
+    sizes = np.asarray(sizes, dtype=float)
+    z = norm.isf(_group_delta(sizes.size, confidence) / 2)
+    rate = min(max(rate, 0.05), 0.95)
+    return floor_margins(sizes, confidence, z * np.sqrt(rate * (1 - rate) / sizes) + 1 / sizes)
+
+
+def safety_certificate(h, codes, k, confidence, random_state):
+    """Certificate of a *fixed* classifier on safety rows independent of it.
+
+    Each row's prediction is drawn from ``h`` in [0, 1] (its probability of a
+    positive; ``random_state``), so per group the positives are binomial with
+    the population rate :math:`r_a` and the exact Clopper-Pearson interval at
+    level :math:`1 - \\delta_a` (:func:`~skpanda.metrics._report.clopper_pearson`) holds. Returns
+    ``(bound, sizes, rates, low, high)``.
+    """
+    drawn = random_state.random_sample(h.size) < h
+    sizes = np.bincount(codes, minlength=k)
+    hits = np.bincount(codes, weights=drawn, minlength=k).astype(int)
+    low, high = clopper_pearson(hits, sizes, 1 - _group_delta(k, confidence))
+    rates = hits / sizes
+    _, eta = sampling_errors(sizes, confidence)
     bound, _ = dp_bound(low, high, rates, sizes / sizes.sum(), eta)
-    return bound, sizes, rates, low, high
+    return bound, sizes.astype(float), rates, low, high

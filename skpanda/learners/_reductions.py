@@ -22,9 +22,9 @@ from ..metrics import to_fairlearn_moment
 from ._certify import (
     certificate_frame,
     check_confidence,
-    floor_margins,
     refusal_message,
     safety_certificate,
+    safety_floor,
     safety_split,
 )
 from ._compress import _CompressedFit, compress_pool
@@ -186,11 +186,13 @@ class PoolExponentiatedGradient(ClassifierMixin, BaseEstimator):
     pool is split in halves per group (``random_state``); the reduction is
     fitted with :math:`\\rho - m` (:math:`m`: the certificate of equal rates
     on the safety half) on the labeled rows and the first half, and the
-    fixed mixture :math:`h` is certified on the safety half. Its expected
-    predictions are i.i.d. in [0, 1] there, so Hoeffding gives the same
-    :math:`\\epsilon_a` as DKW in :class:`PoolThresholdClassifier`,
-    :math:`P(|\\hat r_a - r_a| > \\epsilon_a) \\le 2 e^{-2 n_a \\epsilon_a^2}`,
-    and the same mix-aware bound follows. When the safety half measures more
+    fixed mixture :math:`h` is certified on the safety half: one prediction
+    is drawn per safety row, so each group's positives are binomial with the
+    population rate :math:`r_a`, and the exact Clopper-Pearson interval
+    :math:`[L_a, U_a]` at level :math:`1 - \\delta_a` gives
+    :math:`P(r_a \\notin [L_a, U_a]) \\le \\delta_a`; the mix-aware bound of
+    :class:`PoolThresholdClassifier` follows. The candidate's margin
+    :math:`m` is predicted from the labeled positive rate. When the safety half measures more
     than ``rho`` (the reduction's ``eps`` slack), a ``UserWarning`` gives the
     certified value, which still holds. Labeled rows drawn from the pool
     make the independence approximate (as for the thresholds).
@@ -293,9 +295,10 @@ class PoolExponentiatedGradient(ClassifierMixin, BaseEstimator):
 
     def _fit_certified(self, X, y01, Xu, codes, names, rho, confidence):
         """Fit on the labeled rows + half the pool, certify on the other half."""
-        safety = safety_split(codes, check_random_state(self.random_state))
+        rng = check_random_state(self.random_state)
+        safety = safety_split(codes, rng)
         sizes = np.bincount(codes[safety], minlength=names.size).astype(float)
-        floor = floor_margins(sizes, confidence).max()
+        floor = safety_floor(sizes, confidence, y01.mean()).max()
         if rho <= floor:
             raise ValueError(refusal_message(rho, names, sizes, confidence).replace(
                 "this pool", "this pool's safety half"))
@@ -304,7 +307,7 @@ class PoolExponentiatedGradient(ClassifierMixin, BaseEstimator):
         self.n_iter_ = int(self.eg_.last_iter_) + 1
         h = self.predict_proba(Xu[safety])[:, 1]
         bound, sizes, rates, low, high = safety_certificate(h, codes[safety], names.size,
-                                                            confidence)
+                                                            confidence, rng)
         self.certified_bound_ = bound
         self.certificate_ = certificate_frame(names, sizes, rates, low, high)
         if bound > rho:

@@ -363,9 +363,10 @@ class PoolThresholdClassifier(ClassifierMixin, BaseEstimator):
             error = 1.96 * np.sqrt(r * (1 - r) / sizes[a])
             if error > rho / 2:
                 warnings.warn(
-                    f"group {self.groups_[a]!r} has {int(sizes[a])} rows where the bound was "
-                    f"fitted: its selection rate's sampling error (±{error:.3f}) alone exceeds "
-                    f"rho/2 = {rho / 2:.3f}, so rho={rho} will not hold on new data. Merge small "
+                    f"group {str(self.groups_[a])!r} has {int(sizes[a])} rows where the bound "
+                    f"was fitted: its selection rate's sampling error (±{error:.3f}) alone "
+                    f"exceeds rho/2 = {rho / 2:.3f}, so rho={rho} is unlikely to hold on new "
+                    "data. Merge small "
                     "groups (group_map=), use a larger pool, or set confidence=0.95 to certify.",
                     UserWarning)
 

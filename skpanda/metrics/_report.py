@@ -2,7 +2,7 @@
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest
+from scipy.stats import beta
 from sklearn.utils import Bunch
 
 from ._parity import demographic_parity, equalized_odds, error_rate_balance
@@ -13,19 +13,29 @@ _NOTE = ("Table 1's demographic_parity compares each group with everyone, "
          "with two groups it is Table 1's value divided by the larger group's share).")
 
 
-def _interval(successes, n, confidence):
-    """Clopper-Pearson (exact) interval of a binomial proportion; NaNs when n = 0."""
-    if n == 0:
-        return np.nan, np.nan, np.nan
-    ci = binomtest(int(successes), int(n)).proportion_ci(confidence_level=confidence,
-                                                          method="exact")
-    return successes / n, ci.low, ci.high
+def clopper_pearson(successes, n, confidence):
+    """Exact (Clopper-Pearson) two-sided interval of binomial proportions, vectorized.
+
+    The beta quantiles :math:`B(\\alpha/2; k, n-k+1)` and
+    :math:`B(1-\\alpha/2; k+1, n-k)` (scipy.stats.beta), 0 / 1 at ``k = 0`` / ``k = n``
+    -- what ``scipy.stats.binomtest(k, n).proportion_ci(method="exact")``
+    returns, without its per-call root finding. NaN where ``n = 0``.
+    """
+    k, n = np.asarray(successes, dtype=float), np.asarray(n, dtype=float)
+    alpha = 1 - confidence
+    with np.errstate(invalid="ignore", divide="ignore"):
+        low = np.where(k > 0, beta.ppf(alpha / 2, k, n - k + 1), 0.0)
+        high = np.where(k < n, beta.isf(alpha / 2, k + 1, n - k), 1.0)
+    empty = n == 0
+    return np.where(empty, np.nan, low), np.where(empty, np.nan, high)
 
 
 def _rates(name, successes, sizes, confidence):
-    rows = [_interval(k, n, confidence) for k, n in zip(successes, sizes)]
-    out = pd.DataFrame(rows, columns=[name, f"{name}_low", f"{name}_high"])
-    return out
+    sizes = np.asarray(sizes, dtype=float)
+    low, high = clopper_pearson(successes, sizes, confidence)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(sizes > 0, np.asarray(successes, float) / sizes, np.nan)
+    return pd.DataFrame({name: rate, f"{name}_low": low, f"{name}_high": high})
 
 
 def _from_metric_frame(frame, confidence):
@@ -98,7 +108,7 @@ def fairness_report(y_true, y_pred=None, *, sensitive_features=None, confidence=
     Notes
     -----
     Each interval is the exact (Clopper-Pearson) binomial interval of one
-    group's rate at level ``confidence``, from ``scipy.stats.binomtest``;
+    group's rate at level ``confidence`` (beta quantiles of ``scipy.stats``);
     the intervals are per group, not simultaneous (for ``k`` groups at once
     use ``confidence = 1 - (1 - c) / k``, Bonferroni). The disparities are
     the sample values on these rows:

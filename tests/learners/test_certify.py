@@ -35,7 +35,7 @@ def _draw(rng, shares, n):
     return x[:, None], g, (x + rng.normal(size=n) > 0.5).astype(int)
 
 
-def _failure_shares(shares, rho, n_pools=100, n_pool=1500, seed=0):
+def _failure_shares(shares, rho, n_pools=80, n_pool=1500, seed=0):
     rng = np.random.RandomState(seed)
     X, g, y = _draw(rng, shares, 300)  # labeled rows: drawn apart from every pool
     certified, naive = [], []
@@ -152,3 +152,35 @@ def test_group_map_merges_groups_at_fit_and_predict(pool_data):
     with pytest.raises(TypeError, match="group_map must be a dict"):
         PoolThresholdClassifier(group_map=[("tiny", "b")]).fit(
             X, y, X_unlabeled=Xu, sensitive_features_unlabeled=gu)
+
+
+def test_safety_certificate_holds_for_a_fixed_classifier():
+    from skpanda.learners._certify import safety_certificate
+
+    rng, shares = np.random.RandomState(3), np.array([0.7, 0.3])
+    rates = norm.sf(0.3 - MEANS[:2])  # h(x) = 1[x > 0.3]
+    true = float(np.max(np.abs(rates - shares @ rates)))
+    fails = []
+    for _ in range(300):
+        x, g, _ = _draw(rng, shares, 800)
+        bound = safety_certificate((x[:, 0] > 0.3).astype(float), g, 2, CONFIDENCE, rng)[0]
+        fails.append(true > bound)
+    assert np.mean(fails) <= 1 - CONFIDENCE + TOLERANCE
+
+
+def test_eg_certifies_on_a_safety_half(pool_problem):
+    from skpanda.learners import PoolExponentiatedGradient
+
+    X, y, g, Xu, gu = pool_problem(0, n_pool=2000)
+    clf = PoolExponentiatedGradient(rho=0.25, confidence=0.9, random_state=0, max_iter=10,
+                                    pool_compression=16).fit(
+        X, y, sensitive_features=g, X_unlabeled=Xu, sensitive_features_unlabeled=gu)
+    assert 0 < clf.certified_bound_ <= 0.25
+    assert clf.certificate_["n"].sum() == 1000
+    with pytest.raises(ValueError, match="safety half"):
+        PoolExponentiatedGradient(rho=0.02, confidence=0.9).fit(
+            X, y, sensitive_features=g, X_unlabeled=Xu, sensitive_features_unlabeled=gu)
+    with pytest.warns(UserWarning, match="NOT certified"):
+        clf = PoolExponentiatedGradient(constraint="eo", rho=0.2, confidence=0.9,
+                                        max_iter=5).fit(X, y, sensitive_features=g)
+    assert np.isnan(clf.certified_bound_)

@@ -64,3 +64,14 @@ def test_bad_input():
         fairness_report(y, h)
     with pytest.raises(ValueError, match="confidence"):
         fairness_report(y, h, sensitive_features=g, confidence=95)
+
+
+def test_clopper_pearson_matches_scipy_binomtest():
+    from scipy.stats import binomtest
+
+    from skpanda.metrics._report import clopper_pearson
+
+    for k, n in [(0, 10), (3, 10), (10, 10), (57, 400)]:
+        ci = binomtest(k, n).proportion_ci(0.9, method="exact")
+        low, high = clopper_pearson(k, n, 0.9)
+        assert (low, high) == pytest.approx((ci.low, ci.high), abs=1e-9)
