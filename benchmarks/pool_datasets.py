@@ -255,6 +255,13 @@ def main():
     for name, constraint in jobs:
         run_dataset(name, constraint, args.seeds, args, res)
     print_table(res, args.seeds)
+    for (name, _, rho, learner), rows in res.items():
+        a = np.array(rows, dtype=float)
+        fitted = a[np.isnan(a[:, 5])]
+        if learner == "PoolThreshold-cert" and fitted.size:
+            ok = "PASS" if fitted[:, 2].max() <= 2.0 else "FAIL"
+            print(f"{ok}: {name} rho {rho:.2f} {learner} fit <= 2 s wall on every seed "
+                  f"(max {fitted[:, 2].max():.2f} s)")
     print(f"\ntotal {time.perf_counter() - t0:.0f}s wall, {time.process_time():.0f}s cpu")
 
 
