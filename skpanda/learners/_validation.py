@@ -57,8 +57,10 @@ def encode_groups(labels, known=None, *, name):
     bad = known[pos] != lab
     if bad.any():
         raise ValueError(
-            f"{name} holds group(s) {sorted(set(lab[bad]))[:5]} that had no rows where the "
-            f"bound was fitted (groups: {known.tolist()[:10]}); refit with rows of every group."
+            f"{name} holds group(s) {sorted(map(str, set(lab[bad])))[:5]} that had no rows "
+            f"where the bound was fitted (groups: {known.tolist()[:10]}); refit with pool rows of every "
+            "group, or map it onto a fitted group with group_map= (e.g. group_map="
+            f"{{{str(sorted(set(lab[bad]))[0])!r}: {str(known[0])!r}}}) and refit."
         )
     return pos.astype(np.intp), known
 
