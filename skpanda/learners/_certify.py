@@ -187,12 +187,14 @@ def rate_intervals(counts, sizes, eps):
     return rates, np.where(none, 0.0, low), np.where(none, 0.0, high)
 
 
-def certified_dp_search(groups, rho, confidence, objective, search, max_rounds=8):
+def certified_dp_search(groups, rho, confidence, objective, search, max_rounds=20):
     """Demographic-parity search whose population bound is certified at ``rho``.
 
     Starts from per-group pool bounds ``rho - m_a`` (:func:`floor_margins`) and
-    tightens them by the certificate's excess until it is at most ``rho`` (the
-    mix term grows with the pool gaps, so one or two rounds suffice). Returns
+    tightens them by the certificate's excess (and at least one row's rate)
+    until it is at most ``rho`` (the mix term grows with the pool gaps; one
+    or two rounds suffice). If the rounds run out, the last fit is kept and
+    ``certified_bound_`` says what holds (it never understates). Returns
     ``(counts, value, feasible_n, bound, (rates, low, high))``; raises a
     ``ValueError`` naming the tightest certifiable bound when ``rho`` is below it.
     """
@@ -208,7 +210,8 @@ def certified_dp_search(groups, rho, confidence, objective, search, max_rounds=8
         bound, _ = dp_bound(intervals[1], intervals[2], intervals[0], shares, eta)
         if bound <= rho + 1e-12:
             break
-        rho_a = np.maximum(rho_a - (bound - rho) - 1e-9, 0.0)
+        # by at least one row's rate per group, so that the counts move
+        rho_a = np.maximum(rho_a - (bound - rho) - 1.0 / sizes, 0.0)
     return counts, value, feasible, bound, intervals
 
 

@@ -344,6 +344,10 @@ class PoolThresholdClassifier(ClassifierMixin, BaseEstimator):
             sizes = np.array([s.size for s, _ in groups], dtype=float)
             raise ValueError(refusal_message(rho, self.groups_, sizes, confidence))
         counts, value, feasible, self.certified_bound_, (rates, low, high) = found
+        if self.certified_bound_ > rho:
+            warnings.warn(
+                f"certified_bound_={self.certified_bound_:.4f} exceeds rho={rho}: the search did "
+                "not converge; the certified bound (not rho) is what holds.", UserWarning)
         sizes = np.array([s.size for s, _ in groups], dtype=float)
         self.certificate_ = certificate_frame(self.groups_, sizes, rates, low, high)
         return counts, value, feasible

@@ -93,6 +93,15 @@ def test_certified_fit_reports_bound_and_certificate(pool_data):
     assert ((cert.rate_low <= cert.selection_rate) & (cert.selection_rate <= cert.rate_high)).all()
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_certified_bound_never_exceeds_rho(seed, pool_problem):
+    X, y, g, Xu, gu = pool_problem(seed, k=3, n_pool=3000)
+    for rho in (0.15, 0.2, 0.3):
+        clf = PoolThresholdClassifier(rho=rho, confidence=0.9).fit(
+            X, y, sensitive_features=g, X_unlabeled=Xu, sensitive_features_unlabeled=gu)
+        assert clf.certified_bound_ <= rho
+
+
 def test_refusal_names_the_certifiable_bound(pool_data):
     X, y, g, Xu, gu = pool_data
     floor = certifiable_bound(gu, confidence=0.95)
