@@ -191,8 +191,8 @@ def certified_dp_search(groups, rho, confidence, objective, search, max_rounds=2
     """Demographic-parity search whose population bound is certified at ``rho``.
 
     Starts from per-group pool bounds ``rho - m_a`` (:func:`floor_margins`) and
-    tightens them by the certificate's excess (and at least one row's rate)
-    until it is at most ``rho`` (the mix term grows with the pool gaps; one
+    tightens them by the certificate's excess (by one more row's rate when the
+    counts did not move) until it is at most ``rho`` (the mix term grows with the pool gaps; one
     or two rounds suffice). If the rounds run out, the last fit is kept and
     ``certified_bound_`` says what holds (it never understates). Returns
     ``(counts, value, feasible_n, bound, (rates, low, high))``; raises a
@@ -204,14 +204,17 @@ def certified_dp_search(groups, rho, confidence, objective, search, max_rounds=2
         return None
     eps, eta = sampling_errors(sizes, confidence)
     shares, rho_a = sizes / sizes.sum(), rho - floor
+    previous = None
     for _ in range(max_rounds):
         counts, value, feasible = search(groups, rho_a, objective)
         intervals = rate_intervals(counts, sizes, eps)
         bound, _ = dp_bound(intervals[1], intervals[2], intervals[0], shares, eta)
         if bound <= rho + 1e-12:
             break
-        # by at least one row's rate per group, so that the counts move
-        rho_a = np.maximum(rho_a - (bound - rho) - 1.0 / sizes, 0.0)
+        # if the counts did not move, by one more row's rate per group
+        stuck = previous is not None and np.array_equal(previous, counts)
+        rho_a = np.maximum(rho_a - (bound - rho) - 1e-9 - stuck / sizes, 0.0)
+        previous = counts
     return counts, value, feasible, bound, intervals
 
 
