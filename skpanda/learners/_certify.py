@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from ..metrics import constraint_name
 from ..metrics._report import clopper_pearson
 
 from ._validation import group_labels
@@ -138,8 +139,6 @@ def certifiable_bound(sensitive_features_pool, *, confidence=0.95,
     >>> round(certifiable_bound(groups, confidence=0.95), 3)
     0.028
     """
-    from ..metrics import constraint_name
-
     confidence = check_confidence(confidence)
     if confidence is None:
         raise ValueError("confidence=None certifies nothing; pass e.g. confidence=0.95.")
