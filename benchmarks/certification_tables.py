@@ -43,6 +43,8 @@ def table(runs, data, base="PoolThreshold"):
     for seed in seeds:
         r = runs[(data, seed)]
         u, c = r.get(base), r.get(cert)
+        if u is None or c is None:
+            continue  # this learner was not run on this seed
         if c is not None and "f1" not in c:  # refused: the refit at the bound
             c = dict(r[at], note=f"refused (certifiable {c['bound']}); at bound")
         ok = float(c["disp"]) <= float(c["bound"]) + 1e-12
