@@ -87,3 +87,60 @@ def _short(value):
     if bound is not None:
         return f"EG({bound:g})"
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def plot_fairness_report(report, *, ax=None):
+    """Per-group rates of a :func:`skpanda.metrics.fairness_report`, with their intervals.
+
+    Parameters
+    ----------
+    report : sklearn.utils.Bunch
+        The output of :func:`skpanda.metrics.fairness_report`.
+    ax : matplotlib Axes, default=None
+        Where to draw; ``None`` creates a figure.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    Notes
+    -----
+    One marker per group and rate (selection rate, and TPR / FPR when the
+    report has labels), with its Clopper-Pearson interval as an error bar;
+    the dashed line is the overall selection rate :math:`E[h]` of Table 1's
+    :math:`\\Delta^{DP} = \\max_a |E[h|a] - E[h]|`, given in the title with
+    fairlearn's max - min difference.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from skpanda.metrics import fairness_report
+    >>> from skpanda.plotting import plot_fairness_report
+    >>> report = fairness_report([1, 0, 1, 0], [1, 1, 1, 0], sensitive_features=list("aabb"))
+    >>> plot_fairness_report(report).get_ylabel()
+    'rate'
+    """
+    import matplotlib.pyplot as plt
+
+    table = getattr(report, "by_group", None)
+    if table is None or "selection_rate" not in table:
+        raise ValueError("report must be the output of skpanda.metrics.fairness_report.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.5))
+    x = np.arange(len(table))
+    rates = [r for r in ("selection_rate", "tpr", "fpr") if r in table]
+    for j, rate in enumerate(rates):
+        mid = table[rate].to_numpy(float)
+        err = np.vstack([mid - table[f"{rate}_low"], table[f"{rate}_high"] - mid])
+        ax.errorbar(x + (j - (len(rates) - 1) / 2) * 0.15, mid, yerr=err, fmt="o", capsize=3,
+                    label=rate)
+    share = table["n"] / table["n"].sum()
+    ax.axhline(float(share @ table["selection_rate"]), ls="--", color="grey", lw=1)
+    ax.set_xticks(x, [str(g) for g in table.index])
+    ax.set_ylabel("rate")
+    d = report.disparities
+    ax.set_title(f"Δ_DP (Table 1) {d['demographic_parity']:.3f}   fairlearn DPD "
+                 f"{d['demographic_parity_difference']:.3f}", fontsize=9)
+    ax.legend(fontsize=8)
+    return ax

@@ -42,3 +42,20 @@ def test_labels_never_overlap_the_plot_even_for_coinciding_points():
 def test_missing_columns_name_the_fix():
     with pytest.raises(ValueError, match="make_parity_scorers"):
         plot_tradeoff({"mean_test_score": [0.1]})
+
+
+def test_plot_fairness_report_draws_each_rate_with_intervals():
+    import numpy as np
+
+    from skpanda.metrics import fairness_report
+    from skpanda.plotting import plot_fairness_report
+
+    rng = np.random.RandomState(0)
+    y, h, g = rng.randint(2, size=200), rng.randint(2, size=200), rng.randint(3, size=200)
+    ax = plot_fairness_report(fairness_report(y, h, sensitive_features=g))
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["selection_rate", "tpr",
+                                                                   "fpr"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1", "2"]
+    assert "Δ_DP" in ax.get_title()
+    with pytest.raises(ValueError, match="fairness_report"):
+        plot_fairness_report({"by_group": None})

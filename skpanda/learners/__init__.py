@@ -15,8 +15,12 @@ unlabeled ones (numpy, scikit-learn and fairlearn only; never torch).
 The registry (:func:`make_learner`, :func:`learner_names`) names the
 downstream learners of the experiment harness: ``lr``, ``eg``, ``pool``,
 ``pool_eg``, ``sgd``.
+
+:func:`certifiable_bound` gives, before fitting, the tightest demographic-parity
+bound a pool can certify on its population (``confidence=`` of the learners).
 """
 
+from ._certify import certifiable_bound
 from ._pipeline import GroupAwarePipeline
 from ._reductions import PoolExponentiatedGradient
 from ._registry import (
@@ -34,6 +38,7 @@ __all__ = [
     "GroupAwarePipeline",
     "PoolExponentiatedGradient",
     "PoolThresholdClassifier",
+    "certifiable_bound",
     "DEFAULT_LEARNERS",
     "LearnerSpec",
     "check_learners",

@@ -19,8 +19,17 @@ from sklearn.utils.validation import (
 )
 
 from ..metrics import to_fairlearn_moment
+from ._certify import (
+    certificate_frame,
+    check_confidence,
+    refusal_message,
+    safety_certificate,
+    safety_floor,
+    safety_split,
+)
 from ._compress import _CompressedFit, compress_pool
 from ._validation import (
+    apply_group_map,
     check_binary,
     check_constraint,
     check_rho,
@@ -95,8 +104,18 @@ class PoolExponentiatedGradient(ClassifierMixin, BaseEstimator):
         unlabeled row (exact, ~10-30x slower on a 12k-row pool). The parity
         moment is always evaluated on every unlabeled row.
     random_state : int, RandomState instance or None, default=None
-        Seeds :meth:`predict` (the randomized classifier's draws) and the
-        clustering of the pool.
+        Seeds :meth:`predict` (the randomized classifier's draws), the
+        clustering of the pool and the safety split.
+    confidence : float in (0, 1) or None, default=None
+        ``None``: the bound is enforced on the pool only. A number, e.g.
+        ``0.95``: demographic parity is certified on the population with a
+        held-out **safety split** (see Notes); ``fit`` raises a ``ValueError``
+        naming the certifiable bound when the safety half cannot certify
+        ``rho``. Equalized odds / error-rate balance are not certified (a
+        ``UserWarning`` says so).
+    group_map : dict or None, default=None
+        Relabels groups before fitting (e.g. merge tiny groups into
+        ``"Other"``); unlisted groups keep their label.
 
     Attributes
     ----------
@@ -109,6 +128,12 @@ class PoolExponentiatedGradient(ClassifierMixin, BaseEstimator):
         Exponentiated-gradient iterations run.
     compression_inertia_ : float
         Within-cluster sum of squares of the pool's compression (0 when exact).
+    certified_bound_ : float or None
+        With ``confidence``: the population disparity bound certified on the
+        safety rows (``nan`` when not certified). ``None`` without.
+    certificate_ : pandas.DataFrame or None
+        Per group on the safety rows: ``n``, ``share``, ``selection_rate`` and
+        its interval ``[rate_low, rate_high]``.
     n_features_in_ : int
 
     See Also
@@ -156,6 +181,22 @@ class PoolExponentiatedGradient(ClassifierMixin, BaseEstimator):
     approximate: :math:`\\hat\\gamma_U` and the returned mixture's pool
     disparity are computed on every unlabeled row.
 
+    *Certificate* (``confidence`` = :math:`1 - \\delta`). The classifier is
+    not a threshold family, so it is certified on rows it never saw: the
+    pool is split in halves per group (``random_state``); the reduction is
+    fitted with :math:`\\rho - m` (:math:`m`: the certificate of equal rates
+    on the safety half) on the labeled rows and the first half, and the
+    fixed mixture :math:`h` is certified on the safety half: one prediction
+    is drawn per safety row, so each group's positives are binomial with the
+    population rate :math:`r_a`, and the exact Clopper-Pearson interval
+    :math:`[L_a, U_a]` at level :math:`1 - \\delta_a` gives
+    :math:`P(r_a \\notin [L_a, U_a]) \\le \\delta_a`; the mix-aware bound of
+    :class:`PoolThresholdClassifier` follows. The candidate's margin
+    :math:`m` is predicted from the labeled positive rate. When the safety half measures more
+    than ``rho`` (the reduction's ``eps`` slack), a ``UserWarning`` gives the
+    certified value, which still holds. Labeled rows drawn from the pool
+    make the independence approximate (as for the thresholds).
+
     ``predict_proba`` is the randomized classifier's probability of a positive,
     :math:`\\sum_t Q_t h_t(x)` over fairlearn's public ``predictors_`` and
     ``weights_``; ``predict`` draws from it with ``random_state``.
@@ -178,7 +219,8 @@ class PoolExponentiatedGradient(ClassifierMixin, BaseEstimator):
                                "sensitive_features_unlabeled": True}
 
     def __init__(self, estimator=None, *, constraint="demographic_parity", rho=0.04,
-                 max_iter=50, eps=0.01, pool_compression=128, random_state=None):
+                 max_iter=50, eps=0.01, pool_compression=128, random_state=None,
+                 confidence=None, group_map=None):
         self.estimator = estimator
         self.constraint = constraint
         self.rho = rho
@@ -186,6 +228,8 @@ class PoolExponentiatedGradient(ClassifierMixin, BaseEstimator):
         self.eps = eps
         self.pool_compression = pool_compression
         self.random_state = random_state
+        self.confidence = confidence
+        self.group_map = group_map
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -214,13 +258,15 @@ class PoolExponentiatedGradient(ClassifierMixin, BaseEstimator):
         """
         constraint, rho = check_constraint(self.constraint), check_rho(self.rho)
         _check_compression(self.pool_compression)
+        confidence = check_confidence(self.confidence)
         X, y = validate_data(self, X, y, reset=True)
         check_binary(y)
         self._encoder = LabelEncoder().fit(y)
         self.classes_ = self._encoder.classes_
         y01 = self._encoder.transform(y)
         if sensitive_features is not None:
-            sensitive_features = group_labels(sensitive_features, X.shape[0], "sensitive_features")
+            sensitive_features = apply_group_map(group_labels(
+                sensitive_features, X.shape[0], "sensitive_features"), self.group_map)
         Xu = check_unlabeled(X_unlabeled, X.shape[1], check_array)
         if constraint != "demographic_parity":
             Xu = None  # conditional moments need labels: the labeled rows carry them
@@ -231,11 +277,44 @@ class PoolExponentiatedGradient(ClassifierMixin, BaseEstimator):
                 f"{type(self).__name__} was fitted without groups: all rows form one group "
                 "and the parity bound means nothing.", UserWarning)
             groups = np.zeros(rows.shape[0], dtype=object)
-        groups = group_labels(groups, rows.shape[0], "sensitive_features_unlabeled")
-        codes, _ = encode_groups(groups, name="sensitive_features_unlabeled")
+        groups = apply_group_map(group_labels(groups, rows.shape[0],
+                                              "sensitive_features_unlabeled"), self.group_map)
+        codes, names = encode_groups(groups, name="sensitive_features_unlabeled")
         self.pool_rows_used_ = pooled
+        self.certified_bound_ = self.certificate_ = None
+        if confidence is not None and (constraint != "demographic_parity" or not pooled):
+            self.certified_bound_ = float("nan")
+            warnings.warn(
+                f"confidence={confidence} certifies demographic parity on unlabeled rows only: "
+                f"this {constraint} bound rho={rho} is NOT certified on new data.", UserWarning)
+        elif confidence is not None and names.size > 1:
+            return self._fit_certified(X, y01, Xu, codes, names, rho, confidence)
         self.eg_ = self._fit_eg(X, y01, Xu if pooled else None, codes, constraint, rho)
         self.n_iter_ = int(self.eg_.last_iter_) + 1
+        return self
+
+    def _fit_certified(self, X, y01, Xu, codes, names, rho, confidence):
+        """Fit on the labeled rows + half the pool, certify on the other half."""
+        rng = check_random_state(self.random_state)
+        safety = safety_split(codes, rng)
+        sizes = np.bincount(codes[safety], minlength=names.size).astype(float)
+        floor = safety_floor(sizes, confidence, y01.mean()).max()
+        if rho <= floor:
+            raise ValueError(refusal_message(rho, names, sizes, confidence).replace(
+                "this pool", "this pool's safety half"))
+        self.eg_ = self._fit_eg(X, y01, Xu[~safety], codes[~safety], "demographic_parity",
+                                rho - floor)
+        self.n_iter_ = int(self.eg_.last_iter_) + 1
+        h = self.predict_proba(Xu[safety])[:, 1]
+        bound, sizes, rates, low, high = safety_certificate(h, codes[safety], names.size,
+                                                            confidence, rng)
+        self.certified_bound_ = bound
+        self.certificate_ = certificate_frame(names, sizes, rates, low, high)
+        if bound > rho:
+            warnings.warn(
+                f"the safety rows certify Delta_DP <= {bound:.3f} at confidence={confidence}, "
+                f"above rho={rho} (the reduction's eps={self.eps} slack); certified_bound_ "
+                "holds, rho does not. Use a larger pool or a smaller eps.", UserWarning)
         return self
 
     def _fit_eg(self, X, y01, Xu, codes, constraint, rho):

@@ -17,8 +17,15 @@ from sklearn.utils.validation import (
 )
 
 from ..metrics import get_constraint
+from ._certify import (
+    certificate_frame,
+    certified_dp_search,
+    check_confidence,
+    refusal_message,
+)
 from ._search import dp_search, odds_search, plug_in_objective, sorted_groups
 from ._validation import (
+    apply_group_map,
     check_binary,
     check_constraint,
     check_rho,
@@ -67,6 +74,20 @@ class PoolThresholdClassifier(ClassifierMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds the coin flip for rows tied exactly at a group's threshold
         (needed only when a tie block straddles the chosen count).
+    confidence : float in (0, 1) or None, default=None
+        ``None``: the bound holds on the rows it was fitted on (the pool) only.
+        A number, e.g. ``0.95``: demographic parity is *certified* on the
+        population the pool was drawn from, :math:`P(\\Delta^{DP}(h) > \\rho)
+        \\le 1 -` confidence (see Notes); when this pool cannot certify ``rho``,
+        ``fit`` raises a ``ValueError`` naming the tightest bound it can
+        (:func:`certifiable_bound`). Equalized odds / error-rate balance are
+        **not** certified (they need labels): a ``UserWarning`` says so.
+    group_map : dict or None, default=None
+        Relabels groups before fitting and predicting, e.g.
+        ``{"Asian": "Other", "Native American": "Other"}`` merges tiny groups
+        (whose sampling error would otherwise dominate the bound) or maps a
+        group unseen in the pool onto one that was. Unlisted groups keep
+        their label.
 
     Attributes
     ----------
@@ -85,6 +106,14 @@ class PoolThresholdClassifier(ClassifierMixin, BaseEstimator):
     pool_objective_ : float
         Plug-in objective achieved there; ``unconstrained_objective_`` is the
         best without the bound.
+    certified_bound_ : float or None
+        With ``confidence``: the population disparity bound that holds with
+        that confidence (<= ``rho``; ``nan`` for the uncertified equalized
+        odds / error-rate balance). ``None`` without ``confidence``.
+    certificate_ : pandas.DataFrame or None
+        Per group: pool rows ``n``, ``share``, pool ``selection_rate`` and its
+        population interval ``[rate_low, rate_high]`` (simultaneous, over every
+        threshold). ``None`` without a certificate.
     n_features_in_ : int
 
     See Also
@@ -121,7 +150,41 @@ class PoolThresholdClassifier(ClassifierMixin, BaseEstimator):
     construction; the search is near-exact (within the cut grid's step).
 
     When only a constant classifier meets the bound, a ``UserWarning`` says so
-    and names the plug-in objective it costs.
+    and names the plug-in objective it costs. Without ``confidence``, a
+    ``UserWarning`` flags a pool group so small that its selection rate's
+    sampling error (95% normal half-width) exceeds ``rho / 2``.
+
+    *Certificate* (``confidence`` = :math:`1 - \\delta`). Assume the pool rows
+    are i.i.d. draws of the population and independent of the base model
+    (labeled rows inside the pool make this approximate: in the paper's
+    protocol they are 400 of ~12,000). Given the group counts :math:`n_a`,
+    group ``a``'s scores are i.i.d., and the DKW inequality with Massart's
+    constant bounds the rate error of *every* threshold (and tie fraction)
+    at once:
+
+    .. math:: P\\big(\\sup_t |\\hat F_a(t) - F_a(t)| > \\epsilon_a\\big) \\le
+              2 e^{-2 n_a \\epsilon_a^2} = \\delta_a,
+
+    so it holds although the thresholds are chosen on the same rows. The
+    population mix :math:`\\pi` (which sets :math:`E[h] = \\sum_b \\pi_b r_b`)
+    is within L1 distance :math:`\\eta` of the pool's :math:`\\hat\\pi`
+    (Weissman et al. 2003: :math:`P(\\|\\hat\\pi - \\pi\\|_1 \\ge \\eta) \\le
+    (2^k - 2) e^{-N\\eta^2/2}`). With :math:`\\sum_a \\delta_a + \\delta_\\pi =
+    \\delta` (``0.9 delta`` split evenly over the groups), on the joint event
+    every population rate lies in :math:`[\\hat r_a - \\epsilon_a, \\hat r_a +
+    \\epsilon_a]` and, as :math:`r_a - E[h] = \\sum_{b \\ne a}\\pi_b (r_a - r_b)`,
+
+    .. math:: \\Delta^{DP}(h) \\le \\max_{a,\\pm} \\Big[c^{a,\\pm} \\cdot \\hat\\pi +
+              \\frac{\\eta}{2}(\\max c^{a,\\pm} - \\min c^{a,\\pm})\\Big]
+              = \\mathrm{certified\\_bound\\_}
+
+    with :math:`c^{a,+}_b = \\hat r_a + \\epsilon_a - \\hat r_b + \\epsilon_b`
+    (:math:`c^{a,-}` mirrored, :math:`c^{a,\\pm}_a = 0`). The search enforces
+    :math:`|\\hat r_a - \\hat r| \\le \\rho - m_a` per group (:math:`m_a`: the
+    certificate when all rates are equal) and tightens until the certificate
+    is :math:`\\le \\rho`. A held-out safety split (Seldonian) would certify a
+    fixed classifier on half the pool instead; ``docs/certification.md``
+    compares the two.
 
     Examples
     --------
@@ -145,13 +208,16 @@ class PoolThresholdClassifier(ClassifierMixin, BaseEstimator):
     __metadata_request__score = {"sensitive_features": True}
 
     def __init__(self, estimator=None, *, constraint="demographic_parity", rho=0.04,
-                 objective="f1", calibration="auto", random_state=None):
+                 objective="f1", calibration="auto", random_state=None, confidence=None,
+                 group_map=None):
         self.estimator = estimator
         self.constraint = constraint
         self.rho = rho
         self.objective = objective
         self.calibration = calibration
         self.random_state = random_state
+        self.confidence = confidence
+        self.group_map = group_map
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -186,7 +252,8 @@ class PoolThresholdClassifier(ClassifierMixin, BaseEstimator):
         self._encoder = LabelEncoder().fit(y)
         self.classes_ = self._encoder.classes_
         if sensitive_features is not None:
-            sensitive_features = group_labels(sensitive_features, X.shape[0], "sensitive_features")
+            sensitive_features = apply_group_map(group_labels(
+                sensitive_features, X.shape[0], "sensitive_features"), self.group_map)
         Xu = check_unlabeled(X_unlabeled, X.shape[1], check_array)
         rows, groups, _ = constraint_rows(X, sensitive_features, Xu,
                                           sensitive_features_unlabeled)
@@ -203,6 +270,7 @@ class PoolThresholdClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"calibration={self.calibration!r} must be one of {_CALIBRATIONS}."
             )
+        check_confidence(self.confidence)
         return check_constraint(self.constraint), check_rho(self.rho)
 
     def _constraint_groups(self, groups, n_rows, labeled_groups):
@@ -212,7 +280,8 @@ class PoolThresholdClassifier(ClassifierMixin, BaseEstimator):
                 "and the parity bound means nothing. Pass sensitive_features= (and "
                 "sensitive_features_unlabeled= with X_unlabeled).", UserWarning)
             return np.zeros(n_rows, dtype=object)
-        groups = group_labels(groups, n_rows, "sensitive_features_unlabeled")
+        groups = apply_group_map(group_labels(groups, n_rows, "sensitive_features_unlabeled"),
+                                 self.group_map)
         if labeled_groups is not None:
             missing = sorted(set(labeled_groups.astype(str)) - set(groups.astype(str)))
             if missing:
@@ -240,8 +309,9 @@ class PoolThresholdClassifier(ClassifierMixin, BaseEstimator):
         if constraint != "demographic_parity":
             p = np.clip(p, 1e-6, 1 - 1e-6)  # plug-in rates need P_a > 0 and N_a - P_a > 0
         groups = sorted_groups(p, codes, k)
+        self.certified_bound_ = self.certificate_ = None
         if constraint == "demographic_parity":
-            counts, value, feasible = dp_search(groups, rho, self.objective)
+            counts, value, feasible = self._dp_counts(groups, rho)
             nonconstant = np.any((feasible > 0) & (feasible < p.size))
         else:
             counts, value, feasible = odds_search(groups, rho, self.objective, constraint)
@@ -261,6 +331,48 @@ class PoolThresholdClassifier(ClassifierMixin, BaseEstimator):
         self._set_thresholds(groups, counts)
         h = self._expected_predictions(p, codes)
         self.pool_disparity_ = _plug_in_disparity(h, p, codes, constraint)
+        self._warn_uncertified(constraint, rho, counts, groups)
+
+    def _dp_counts(self, groups, rho):
+        confidence = check_confidence(self.confidence)
+        if confidence is None or len(groups) < 2:
+            if confidence is not None:
+                self.certified_bound_ = 0.0  # one group: no disparity exists
+            return dp_search(groups, rho, self.objective)
+        found = certified_dp_search(groups, rho, confidence, self.objective, dp_search)
+        if found is None:
+            sizes = np.array([s.size for s, _ in groups], dtype=float)
+            raise ValueError(refusal_message(rho, self.groups_, sizes, confidence))
+        counts, value, feasible, self.certified_bound_, (rates, low, high) = found
+        if self.certified_bound_ > rho:
+            warnings.warn(
+                f"certified_bound_={self.certified_bound_:.4f} exceeds rho={rho}: the search did "
+                "not converge; the certified bound (not rho) is what holds.", UserWarning)
+        sizes = np.array([s.size for s, _ in groups], dtype=float)
+        self.certificate_ = certificate_frame(self.groups_, sizes, rates, low, high)
+        return counts, value, feasible
+
+    def _warn_uncertified(self, constraint, rho, counts, groups):
+        sizes = np.array([s.size for s, _ in groups], dtype=float)
+        if self.confidence is not None and constraint != "demographic_parity":
+            self.certified_bound_ = float("nan")
+            warnings.warn(
+                f"confidence={self.confidence} certifies demographic parity only: the "
+                f"{constraint} bound rho={rho} holds on the fitted rows' plug-in rates and is "
+                "NOT certified on new data (it conditions on labels the pool lacks).",
+                UserWarning)
+        elif self.confidence is None and sizes.size > 1:
+            a = int(np.argmin(sizes))
+            r = counts[a] / sizes[a]
+            error = 1.96 * np.sqrt(r * (1 - r) / sizes[a])
+            if error > rho / 2:
+                warnings.warn(
+                    f"group {str(self.groups_[a])!r} has {int(sizes[a])} rows where the bound "
+                    f"was fitted: its selection rate's sampling error (±{error:.3f}) alone "
+                    f"exceeds rho/2 = {rho / 2:.3f}, so rho={rho} is unlikely to hold on new "
+                    "data. Merge small "
+                    "groups (group_map=), use a larger pool, or set confidence=0.95 to certify.",
+                    UserWarning)
 
     def _set_thresholds(self, groups, counts):
         thr, frac = np.full(len(groups), np.inf), np.zeros(len(groups))
@@ -286,7 +398,8 @@ class PoolThresholdClassifier(ClassifierMixin, BaseEstimator):
                     "GridSearchCV enable metadata routing).")
             codes = np.zeros(X.shape[0], np.intp)
         else:
-            labels = group_labels(sensitive_features, X.shape[0], "sensitive_features")
+            labels = apply_group_map(group_labels(
+                sensitive_features, X.shape[0], "sensitive_features"), self.group_map)
             codes, _ = encode_groups(labels, self.groups_, name="sensitive_features")
         p = self.estimator_.predict_proba(X)[:, 1]
         if check_constraint(self.constraint) != "demographic_parity":

@@ -1,6 +1,7 @@
 """Input checks shared by the pool-aware learners (numpy only)."""
 
 import numbers
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -52,8 +53,10 @@ def encode_groups(labels, known=None, *, name):
     bad = known[pos] != lab
     if bad.any():
         raise ValueError(
-            f"{name} holds group(s) {sorted(set(lab[bad]))[:5]} that had no rows where the "
-            f"bound was fitted (groups: {known.tolist()[:10]}); refit with rows of every group."
+            f"{name} holds group(s) {sorted(map(str, set(lab[bad])))[:5]} that had no rows "
+            f"where the bound was fitted (groups: {known.tolist()[:10]}); refit with pool rows of every "
+            "group, or map it onto a fitted group with group_map= (e.g. group_map="
+            f"{{{str(sorted(set(lab[bad]))[0])!r}: {str(known[0])!r}}}) and refit."
         )
     return pos.astype(np.intp), known
 
@@ -101,3 +104,15 @@ def check_binary(y):
         if n < 2:
             raise ValueError("y holds one class only; fit needs both classes.")
         raise ValueError(f"Only binary classification is supported; y holds {n} classes.")
+
+
+def apply_group_map(labels, group_map):
+    """Relabel groups through ``group_map`` (a dict; unlisted labels are kept)."""
+    if group_map is None:
+        return labels
+    if not isinstance(group_map, Mapping):
+        raise TypeError(
+            f"group_map must be a dict from group label to merged label, got "
+            f"{type(group_map).__name__}; e.g. group_map={{'Asian': 'Other'}}.")
+    keys = {str(k): v for k, v in group_map.items()}
+    return np.array([keys.get(str(g), g) for g in labels], dtype=object)

@@ -6,6 +6,8 @@ constraint and ``get_constraint`` resolves names and fairlearn moments. Each
 disparity is a constraint object (``DemographicParityConstraint``, ...; base
 ``ParityConstraint``) evaluated by one cell-means core shared with the torch
 twins; a new constraint is one subclass, optionally ``register_constraint``-ed.
+``fairness_report`` gives per-group rates with confidence intervals and the
+Table-1 disparities next to fairlearn's ``demographic_parity_difference``.
 """
 
 from ._constraints import (
@@ -20,6 +22,7 @@ from ._constraints import (
 from ._parity import demographic_parity, equalized_odds, error_rate_balance
 from ._scorer import (best_feasible, make_parity_scorer, make_parity_scorers,
                       penalised_score, predict_outcome)
+from ._report import fairness_report
 from ._registry import CONSTRAINTS, constraint_name, disparity, get_constraint, to_fairlearn_moment
 
 __all__ = [
@@ -35,6 +38,7 @@ __all__ = [
     "disparity",
     "equalized_odds",
     "error_rate_balance",
+    "fairness_report",
     "get_constraint",
     "register_constraint",
     "make_parity_scorer",
