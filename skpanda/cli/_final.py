@@ -77,12 +77,13 @@ class FinalModel:
         return predict_positive_proba(self.learner, Z)
 
 
-def final_meta(meta, learner, rho, constraint, random_state, n_labeled):
+def final_meta(meta, learner, rho, constraint, random_state, n_labeled, *, confidence=None):
     """``skpanda-model.json`` of a final folder, from the selection model's metadata."""
     spec = get_learner_spec(learner)
     return {"format": FINAL_FORMAT, "format_version": 1, "skpanda_version": __version__,
             "method": meta["method"], "learner": learner, "rho": rho,
             "constraint": constraint, "random_state": random_state,
+            "confidence": confidence,
             "target": meta["target"], "sensitive": meta["sensitive"],
             "features": meta["features"], "classes": meta["classes"],
             "needs_groups_at_predict": spec.needs_groups_at_predict,
@@ -125,6 +126,8 @@ def _refit_learner(path, meta):
         arrays = {k: data[k] for k in data.files}
     template = make_learner(meta["learner"], rho=meta["rho"], constraint=meta["constraint"],
                             random_state=meta["random_state"])
+    if meta.get("confidence") is not None:
+        template.set_params(confidence=meta["confidence"])
     return fit_classifier(template, arrays["Z"], arrays["y"], arrays.get("groups"),
                           Z_unlabeled=arrays.get("Z_unlabeled"),
                           groups_unlabeled=arrays.get("groups_unlabeled"))

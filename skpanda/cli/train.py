@@ -43,6 +43,11 @@ def add_parser(sub):
                     choices=("demographic_parity", "equalized_odds", "error_rate_balance"),
                     help="parity metric bounded by --rho (default: the --constraint of "
                     "`skpanda fit`)")
+    tr.add_argument("--confidence", type=float, default=None,
+                    help="certify the demographic-parity bound on the population the pool "
+                    "was drawn from at this confidence, e.g. 0.95 (pool learners only; fails "
+                    "naming the tightest bound the pool can certify when --rho cannot be; "
+                    "default: none, the bound holds on the pool rows only)")
     tr.add_argument("--id-column", default=None,
                     help="column of --labeled and --pool naming the pool row (default: none; "
                     "--labeled's `row`, the pool row number `skpanda select` writes)")
@@ -144,6 +149,16 @@ def _pool_groups(pool, sensitive, name, learner):
     return groups.to_numpy()
 
 
+def set_confidence(learner, confidence, name):
+    """``--confidence``: the certified bound of a pool learner, or one line saying it has none."""
+    if confidence is None:
+        return
+    if "confidence" not in learner.get_params(deep=False):
+        raise CLIError(f"--confidence is for the pool learners (pool, pool_eg), which certify "
+                       f"their bound on the pool's population; --learner {name} has none.")
+    learner.set_params(confidence=confidence)
+
+
 def run(args):
     """``skpanda train``: fit the downstream learner on the labeled rows, save it."""
     pipe, meta = load_model(args.model, key_file=args.key_file)
@@ -162,6 +177,7 @@ def run(args):
     constraint = args.constraint or meta.get("constraint", "demographic_parity")
     learner = make_learner(args.learner, rho=rho, constraint=constraint,
                            random_state=args.random_state)
+    set_confidence(learner, args.confidence, args.learner)
     groups = _pool_groups(pool, meta["sensitive"], args.learner, learner)
     X_pool = pipe[:-1].transform(pool[meta["features"]])
     y_pool = np.full(len(pool), y[0], dtype=object)
@@ -172,10 +188,15 @@ def run(args):
         # learner and applies the preprocessor and (PANDA) encoder itself.
         model = selector.fit_selected(X_pool, y_pool, positions=positions,
                                       sensitive_features=groups)[-1]
-        save_final(pipe, model, final_meta(meta, args.learner, rho, constraint,
-                                           args.random_state, len(positions)), args.out,
+        final = final_meta(meta, args.learner, rho, constraint, args.random_state,
+                           len(positions), confidence=args.confidence)
+        save_final(pipe, model, final, args.out,
                    lambda: _training_arrays(selector, X_pool, y, positions, groups),
                    key_file=args.key_file)
+    bound = getattr(model, "certified_bound_", None)
+    if bound is not None and bound == bound:  # not NaN
+        note(f"demographic parity <= {bound:.4f} on the pool's population with "
+             f"confidence {args.confidence} (certified_bound_).")
     print(f"Trained {args.learner} on {len(positions)} labeled rows "
           f"({len(pool)} pool rows); model saved to {args.out}/")
     return 0

@@ -158,3 +158,29 @@ def test_a_tampered_final_folder_is_refused(csvs, final, helpers, tmp_path, caps
     code = main(["predict", "--model", str(bad), "--data", str(csvs / "test.csv"),
                  "--out", str(tmp_path / "o.csv")])
     helpers.one_line_error(capsys, code, "does not match its size and SHA-256")
+
+
+def test_confidence_certifies_the_pool_learner_or_refuses_with_the_bound(csvs, selected,
+                                                                           tmp_path, capsys):
+    model, labeled = selected
+    pool = csvs / "pool.csv"
+    # 300 pool rows cannot certify rho = .05: one line naming the certifiable bound
+    assert _train(model, labeled, pool, tmp_path / "no", "--confidence", "0.95") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("skpanda: error:") and "certif" in err and err.count("\n") == 1
+    assert not (tmp_path / "no").exists()
+    assert _train(model, labeled, pool, tmp_path / "ok", "--confidence", "0.95",
+                  "--rho", "0.6") == 0
+    assert "certified_bound_" in capsys.readouterr().err
+    meta = json.loads((tmp_path / "ok" / "skpanda-model.json").read_text())
+    assert meta["confidence"] == 0.95
+    learner = load_final(tmp_path / "ok").learner
+    assert learner.confidence == 0.95 and learner.certified_bound_ <= 0.6
+
+
+def test_confidence_is_refused_for_a_learner_without_a_certificate(csvs, selected, tmp_path,
+                                                                  capsys):
+    model, labeled = selected
+    assert _train(model, labeled, csvs / "pool.csv", tmp_path / "f", "--learner", "lr",
+                  "--confidence", "0.95") == 1
+    assert "--confidence is for the pool learners" in capsys.readouterr().err
