@@ -5,7 +5,7 @@ row per seed: test F1 and test Δ_DP of the uncertified and the certified
 learner (or, when refused, the certifiable bound and the refit at it), then
 the paired F1 difference (mean ± std over seeds) and the share of seeds held::
 
-    python benchmarks/certification_tables.py docs/certification_runs/*.txt
+    python benchmarks/certification_tables.py docs/research/certification_runs/*.txt
 """
 
 import re

@@ -26,8 +26,8 @@ Budgets 50, 100, 200, 400 (Figure 2); B = 400 is Figure 1. One JSON per seed und
 Run (seeds 10-14, never used to set the preset)::
 
     OMP_NUM_THREADS=1 PYTHONPATH=$PWD nice -n 5 .venv/bin/python benchmarks/faithful_panda.py \
-        --seed 10 --out docs/faithful_runs
-    PYTHONPATH=$PWD .venv/bin/python benchmarks/faithful_panda.py --report --out docs/faithful_runs
+        --seed 10 --out docs/research/faithful_runs
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/faithful_panda.py --report --out docs/research/faithful_runs
 """
 
 import argparse
@@ -228,8 +228,8 @@ def report(out):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, help="seed to run (one process per seed)")
-    parser.add_argument("--out", default="docs/faithful_runs", help="folder of the JSON files "
-                        "(default: docs/faithful_runs)")
+    parser.add_argument("--out", default="docs/research/faithful_runs", help="folder of the JSON files "
+                        "(default: docs/research/faithful_runs)")
     parser.add_argument("--n-iter", type=int, default=100, help="meta-training iterations "
                         "(default: 100)")
     parser.add_argument("--draws", type=int, default=2, help="draws of the stochastic "

@@ -17,7 +17,7 @@ Target (issue #21): coverage >= 80 % of cells, median width <= .04.
 Run (design on seeds 0-4, report on 10-19)::
 
     OMP_NUM_THREADS=1 nice -n 5 .venv/bin/python benchmarks/label_value.py \\
-        --seeds 10-19 --out docs/label_value_runs/calibration_seeds10-19.csv
+        --seeds 10-19 --out docs/research/label_value_runs/calibration_seeds10-19.csv
 """
 
 import argparse
