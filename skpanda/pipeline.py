@@ -3,9 +3,10 @@
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.utils.metaestimators import available_if
 
-from .learners._pipeline import GroupAwarePipeline
+from .learners._pipeline import GroupAwarePipeline  # noqa: F401 - re-exported
 
-__all__ = ["GroupAwarePipeline", "SelectionPipeline", "make_selection_pipeline"]
+# GroupAwarePipeline is importable here too; documented once, under skpanda.learners.
+__all__ = ["SelectionPipeline", "make_selection_pipeline"]
 
 
 def _final_step_selects(self):

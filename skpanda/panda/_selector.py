@@ -132,7 +132,7 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         classifier takes that SGDClassifier's steps from ``h^0 = estimator_``
         (fitted on D0), the proximal step is plain gradient descent until the
         training task meets ``rho``, the simulated pool is half of D0 (the
-        paper's |U| = |D0| / 2; set ``pool_size`` to your pool's size), the
+        paper's ``|U| = |D0| / 2``; set ``pool_size`` to your pool's size), the
         last iterate is kept and ``select`` samples. Deploy with
         ``estimator.fit(Z, y, coef_init=estimator_.coef_,
         intercept_init=estimator_.intercept_)`` so deployment is what was

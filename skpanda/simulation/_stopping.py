@@ -96,6 +96,13 @@ class KappaAverage:
     based on stabilizing predictions": kappa agreement on a stop set between
     the models of rounds r-1 and r; stop when the mean of the last ``window``
     kappas is at least ``threshold`` (0.99 in the paper, window 3).
+
+    Parameters
+    ----------
+    threshold : float, default=0.99
+        Mean kappa at or above which to stop.
+    window : int, default=3
+        Number of most recent kappas averaged.
     """
 
     name = "KappaAverage"
@@ -122,6 +129,13 @@ class DeltaFScore:
     change of F measure": :math:`\\Delta F = 1 - F_1(h_{r-1}, h_r)` on a stop
     set, the F1 of one model's positives against the other's; stop when the
     last ``window`` values are all below ``threshold`` (0.01, window 3).
+
+    Parameters
+    ----------
+    threshold : float, default=0.01
+        :math:`\\Delta F` below which a round counts as stable.
+    window : int, default=3
+        Number of most recent rounds that must all be stable.
     """
 
     name = "DeltaFScore"
