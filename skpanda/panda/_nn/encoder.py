@@ -256,7 +256,7 @@ class FittedRowEncoder:
         device = next(self.module.parameters()).device
         out = np.empty((X.shape[0], self.module.head.in_features))
         for i in range(0, X.shape[0], self.chunk_size):
-            rows = self.prepare(X[i:i + self.chunk_size])
+            rows = np.asarray(X[i:i + self.chunk_size], dtype=np.float32)  # preprocessed above
             out[i:i + self.chunk_size] = self.module.features(
                 torch.from_numpy(rows).to(device)).cpu().double().numpy()
         return out
