@@ -1,6 +1,26 @@
-"""Fixtures shared across test packages: a small local Dask cluster."""
+"""Fixtures shared across test packages: a small local Dask cluster, tiny income CSVs."""
 
+import numpy as np
+import pandas as pd
 import pytest
+
+
+@pytest.fixture(scope="session")
+def income_csvs(tmp_path_factory):
+    """A folder with ``d0.csv`` (100 labeled rows: age, job, sex, income) and ``pool.csv``
+    (50 rows without ``income``): the smallest input of ``skpanda fit`` / ``select``.
+
+    Read-only: a test that writes files writes them elsewhere.
+    """
+    tmp = tmp_path_factory.mktemp("income")
+    rng = np.random.RandomState(0)
+    n = 150
+    df = pd.DataFrame({"age": rng.randint(18, 70, n), "job": rng.choice(["a", "b"], n),
+                       "sex": rng.choice(["F", "M"], n)})
+    df["income"] = ((df["age"] > 40) ^ (rng.rand(n) < 0.2)).astype(int)
+    df.iloc[:100].to_csv(tmp / "d0.csv", index=False)
+    df.iloc[100:].drop(columns="income").to_csv(tmp / "pool.csv", index=False)
+    return tmp
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ recomputed manifest given to ``python -m skpanda select``.
 import inspect
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -385,15 +386,10 @@ def test_the_allow_list_holds_every_storable_learner(tmp_path):
 
 # ------------------------------------------------------------------ the issue's four attacks
 @pytest.fixture(scope="module")
-def model_files(tmp_path_factory):
+def model_files(tmp_path_factory, income_csvs):
     tmp = tmp_path_factory.mktemp("attack")
-    rng = np.random.RandomState(0)
-    n = 150
-    df = pd.DataFrame({"age": rng.randint(18, 70, n), "job": rng.choice(["a", "b"], n),
-                       "sex": rng.choice(["F", "M"], n)})
-    df["income"] = ((df["age"] > 40) ^ (rng.rand(n) < 0.2)).astype(int)
-    df.iloc[:100].to_csv(tmp / "d0.csv", index=False)
-    df.iloc[100:].drop(columns="income").to_csv(tmp / "pool.csv", index=False)
+    for name in ("d0.csv", "pool.csv"):
+        shutil.copy(income_csvs / name, tmp / name)
     fit = subprocess.run([sys.executable, "-m", "skpanda", "fit", "--data", str(tmp / "d0.csv"),
                           "--target", "income", "--sensitive", "sex", "--method", "random",
                           "--out", str(tmp / "model")], capture_output=True, text=True)
@@ -403,8 +399,6 @@ def model_files(tmp_path_factory):
 
 def _attack(model_files, tmp_path, node):
     """A copy of the model whose ``pipeline.skops`` is ``node``, manifest recomputed."""
-    import shutil
-
     folder = tmp_path / "model"
     shutil.copytree(model_files / "model", folder)
     _craft(folder / "pipeline.skops", node)

@@ -50,15 +50,10 @@ def _one_line(result, match):
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
+def data(tmp_path_factory, income_csvs):
     tmp = tmp_path_factory.mktemp("safety")
-    rng = np.random.RandomState(0)
-    n = 150
-    df = pd.DataFrame({"age": rng.randint(18, 70, n), "job": rng.choice(["a", "b"], n),
-                       "sex": rng.choice(["F", "M"], n)})
-    df["income"] = ((df["age"] > 40) ^ (rng.rand(n) < 0.2)).astype(int)
-    df.iloc[:100].to_csv(tmp / "d0.csv", index=False)
-    df.iloc[100:].drop(columns="income").to_csv(tmp / "pool.csv", index=False)
+    for name in ("d0.csv", "pool.csv"):
+        shutil.copy(income_csvs / name, tmp / name)
     (tmp / "key").write_text(KEY + "\n")
     return tmp
 
