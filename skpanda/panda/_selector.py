@@ -90,7 +90,7 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
     prox_learning_rate : float, default=None
         Learning rate of the proximal step's inner gradient steps (line 5).
         ``None``: the recipe's (3e-3, Adam, for the automatic recipes; 0.05,
-        plain gradient descent, for ``recipe="faithful"``).
+        normalized gradient descent, for ``recipe="faithful"``).
     tau : float, default=1.0
         Initial Gumbel-top-B temperature (learned during meta-training).
     n_iter : int, default=100
@@ -130,7 +130,7 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         (``MetaTrainConfig.faithful``), for ``estimator=SGDClassifier(
         loss="log_loss", learning_rate="constant", ...)``: the simulated
         classifier takes that SGDClassifier's steps from ``h^0 = estimator_``
-        (fitted on D0), the proximal step is plain gradient descent until the
+        (fitted on D0), the proximal step is normalized gradient descent until the
         training task meets ``rho``, the simulated pool is half of D0 (the
         paper's ``|U| = |D0| / 2``; set ``pool_size`` to your pool's size), the
         last iterate is kept and ``select`` samples. Deploy with
@@ -206,7 +206,7 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
 
     ``recipe="faithful"`` replaces the automatic choice by Algorithm 1 as the
     paper writes it (``MetaTrainConfig.faithful``): ``SGDClassifier``'s own
-    steps from ``h^0 = estimator_``, a plain gradient-descent proximal step,
+    steps from ``h^0 = estimator_``, a normalized gradient-descent proximal step,
     tasks with the deployment share ``budget / pool_size``, the last iterate.
 
     The proximal step aims at ``rho_target * rho`` (``rho_target = 0.8``) and

@@ -305,6 +305,10 @@ def test_eta_changes_the_gradient_descent_proximal_iterate(biased_shortcut_data,
             for eta in (1.0, 10.0)}
     assert float(((adam[1.0] - adam[10.0]).abs() > 1e-5).float().mean()) < 0.01
     assert float(((gd[1.0] - gd[10.0]).abs() > 1e-5).float().mean()) > 0.5
+    normalized = {eta: _prox_iterate(make_policy, task, init, "normalized", eta)
+                  for eta in (1.0, 10.0)}
+    assert float(((normalized[1.0] - normalized[10.0]).abs() > 1e-5).float().mean()) > 0.5
+    assert (normalized[10.0] - start).norm() > (normalized[1.0] - start).norm()
 
 
 def test_gradient_descent_proximal_step_is_the_proximal_iteration(biased_shortcut_data,
@@ -324,6 +328,69 @@ def test_gradient_descent_proximal_step_is_the_proximal_iteration(biased_shortcu
     for b, p, gr in zip(before, policy.parameters(), grads):
         expected = b if gr is None else b - 0.05 * 10.0 * gr
         torch.testing.assert_close(p.detach(), expected, rtol=1e-4, atol=1e-6)
+
+
+def test_normalized_proximal_step_moves_a_fixed_length_along_the_disparity_gradient(
+        biased_shortcut_data, make_tasks, make_policy):
+    """One normalized step from theta_hat: -lr * eta * grad chi~ / ||grad chi~||, whatever its scale."""
+    Z, y, g = biased_shortcut_data()
+    (task,), init = make_tasks(Z, y, g, 1, 500, seed=1)
+    kw = dict(budget=50, init=init, n_samples=2, seed=5)
+    moved = {}
+    for eta in (1.0, 10.0):
+        policy = make_policy(Z.shape[1] + 1)
+        theta = simulate(policy, task, **kw)
+        _, disp = hard_metrics(theta.detach(), task, DP, 2)
+        chi = (steps.soft_disparity(theta, task, DP, 2) * (disp >= 1e-9)).mean()
+        grads = torch.autograd.grad(chi, list(policy.parameters()), allow_unused=True)
+        norm = torch.sqrt(sum((gr ** 2).sum() for gr in grads if gr is not None))
+        before = [p.detach().clone() for p in policy.parameters()]
+        ProximalStep(policy, 0.05, None, "normalized")(
+            task, target=1e-9, eta=eta, n_steps=1, constraint_fn=DP, n_groups=2,
+            learner=LEARNER, **kw)
+        for b, p, gr in zip(before, policy.parameters(), grads):
+            expected = b if gr is None else b - 0.05 * eta * gr / norm
+            torch.testing.assert_close(p.detach(), expected, rtol=1e-4, atol=1e-6)
+        moved[eta] = torch.sqrt(sum(((p.detach() - b) ** 2).sum()
+                                    for p, b in zip(policy.parameters(), before)))
+    assert float(norm) < 1.0  # the raw gradient step would be shorter than lr * eta
+    torch.testing.assert_close(moved[1.0], torch.tensor(0.05), rtol=1e-4, atol=0)
+    torch.testing.assert_close(moved[10.0], torch.tensor(0.5), rtol=1e-4, atol=0)
+
+
+def test_capped_proximal_step_keeps_its_least_violating_iterate(biased_shortcut_data,
+                                                                make_tasks, make_policy):
+    Z, y, g = biased_shortcut_data()
+    (task,), init = make_tasks(Z, y, g, 1, 500, seed=1)
+    kw = dict(budget=50, init=init, n_samples=2, seed=5)
+    problem = dict(target=0.0, eta=100.0, n_steps=6, constraint_fn=DP, n_groups=2,
+                   learner=LEARNER, **kw)
+    visited = []
+    real = steps.hard_metrics
+
+    def spy(theta, *args):
+        out = real(theta, *args)
+        visited.append(float(out[1].mean()))
+        return out
+
+    results = {}
+    for keep in (False, True):
+        policy, visited[:] = make_policy(Z.shape[1] + 1), []
+        steps.hard_metrics = spy
+        try:
+            n_taken, disp = ProximalStep(policy, 0.05, None, "normalized", keep)(task, **problem)
+        finally:
+            steps.hard_metrics = real
+        assert n_taken == 6 and len(visited) == 7  # rho = 0 is never met
+        with torch.no_grad():
+            _, now = hard_metrics(simulate(policy, task, **kw), task, DP, 2)
+        results[keep] = (disp, float(now.mean()), list(visited))
+    last, last_now, trajectory = results[False]
+    assert last == pytest.approx(trajectory[-1]) and last_now == pytest.approx(last)
+    least, least_now, same = results[True]
+    assert same == trajectory  # the same iterates were visited
+    assert least == pytest.approx(min(trajectory)) and least_now == pytest.approx(least)
+    assert min(trajectory) < trajectory[-1]  # so keeping the least violating one matters here
 
 
 def test_faithful_loop_records_feasibility_and_the_disparity_gap(biased_shortcut_data,

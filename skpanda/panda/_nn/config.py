@@ -71,10 +71,16 @@ class MetaTrainConfig:
         Select (and evaluate) by a Gumbel-top-B sample instead of top-B.
     checkpoint_every : int, default=50
         Iterations between checkpoints (when a checkpoint path is given).
-    prox_optimizer : {"adam", "gd"}, default="adam"
-        Optimizer of the proximal step: Adam (the automatic presets), or plain
-        gradient descent with step ``prox_learning_rate`` (the faithful preset:
-        a proximal step in which ``eta`` matters).
+    prox_optimizer : {"adam", "gd", "normalized"}, default="adam"
+        Optimizer of the proximal step: Adam (the automatic presets), plain
+        gradient descent with step ``prox_learning_rate``, or the same with the
+        disparity's gradient scaled to unit norm (the faithful preset: a
+        proximal step in which ``eta`` matters and whose length does not
+        depend on the scale of the straight-through gradient;
+        :class:`~skpanda.panda._nn.steps.ProximalStep`).
+    prox_keep_least_violating : bool, default=False
+        A proximal step that reaches ``n_prox_steps`` without meeting the
+        target keeps its least violating iterate instead of its last.
     sgd_batch_size : int, default=1
         Selected rows per step of the simulated ``SGDClassifier`` of the
         faithful preset (:class:`~skpanda.panda._nn.sgd.SGDStepsLearner`).
@@ -123,6 +129,7 @@ class MetaTrainConfig:
     checkpoint_every: int = 50
     n_tasks: int = 1
     prox_optimizer: str = "adam"
+    prox_keep_least_violating: bool = False
     sgd_batch_size: int = 1
     deployment_ratio: bool = False
     violation_weight: float = 1.0
@@ -134,8 +141,9 @@ class MetaTrainConfig:
         if self.n_tasks < 1:
             raise ValueError(f"n_tasks={self.n_tasks} must be at least 1 (simulated tasks "
                              "averaged per meta-training iteration).")
-        if self.prox_optimizer not in ("adam", "gd"):
-            raise ValueError(f"prox_optimizer={self.prox_optimizer!r}; use 'adam' or 'gd'.")
+        if self.prox_optimizer not in ("adam", "gd", "normalized"):
+            raise ValueError(f"prox_optimizer={self.prox_optimizer!r}; use 'adam', 'gd' or "
+                             "'normalized'.")
 
     @classmethod
     def paper(cls, **changes):
@@ -170,16 +178,19 @@ class MetaTrainConfig:
           from ``h^0`` (the estimator fitted on D0), ``sgd_batch_size=10``
           selected rows per step, every step unrolled;
         - line 4: an Adam step on the validation log-loss (``f1_weight=0``);
-        - line 5: plain gradient descent (``prox_optimizer="gd"``, step
-          ``prox_learning_rate=0.05``, no adaptive rate) on
-          ``eta chi~(theta) + 1/2 ||theta - theta_hat||^2`` with ``eta=100``,
-          at most ``n_prox_steps=20`` steps, stopping when the training
-          task's disparity is below ``rho`` itself (``rho_target=1``);
+        - line 5: normalized gradient descent (``prox_optimizer="normalized"``,
+          step ``prox_learning_rate=0.05``, no adaptive rate) on
+          ``eta chi~(theta) + 1/2 ||theta - theta_hat||^2`` with ``eta=10``
+          (``grad chi~`` scaled to unit norm: each step moves ``0.05 * 10``
+          along it), at most ``n_prox_steps=20`` steps, stopping when the
+          training task's disparity is below ``rho`` itself
+          (``rho_target=1``), else keeping the least violating iterate;
         - line 7: the last iterate is returned (``keep_best=False``).
         """
-        recipe = dict(prox_optimizer="gd", prox_learning_rate=0.05, prox_adapt=None, eta=100.0,
-                      n_prox_steps=20, rho_target=1.0, keep_best=False, sample=True,
-                      sgd_batch_size=10, deployment_ratio=True)
+        recipe = dict(prox_optimizer="normalized", prox_keep_least_violating=True,
+                      prox_learning_rate=0.05, prox_adapt=None, eta=10.0, n_prox_steps=20,
+                      rho_target=1.0, keep_best=False, sample=True, sgd_batch_size=10,
+                      deployment_ratio=True)
         return cls(**{**recipe, **changes})
 
     @classmethod

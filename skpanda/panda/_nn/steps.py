@@ -3,8 +3,8 @@
 * :func:`forward_step` (line 4): an Adam step on the validation loss of the
   classifier that :func:`~skpanda.panda._nn.activelearn.activelearn_sim`
   trains on the Gumbel-top-B rows of ``L``, giving ``theta_hat``;
-* :func:`proximal_step` (line 5): a few gradient steps (Adam, or plain
-  gradient descent in the faithful preset) on
+* :func:`proximal_step` (line 5): a few gradient steps (Adam, plain or
+  normalized gradient descent; the faithful preset: normalized) on
   ``eta * chi~(theta) + 1/2 ||theta - theta_hat||^2`` where ``chi~`` is 0 when
   the validation disparity is below the target and the differentiable
   disparity otherwise (§3.2, approximate projection). It stops as soon as the
@@ -107,7 +107,7 @@ def forward_step(policy, optimizer, task, *, budget, init, learner, n_samples, s
 
 def proximal_step(policy, optimizer, task, *, rho, eta, n_steps, constraint_fn, n_groups,
                   budget, init, learner, n_samples, seed, sharpness=4.0, noise=1.0,
-                  n_tasks=1, collective=None):
+                  n_tasks=1, collective=None, normalized=False, keep_least_violating=False):
     """Algorithm 1, line 5: approximately ``argmin eta chi(theta) + 1/2 ||theta - theta_hat||^2``.
 
     ``theta_hat`` is the policy as the forward step left it. Each step re-runs
@@ -118,7 +118,17 @@ def proximal_step(policy, optimizer, task, *, rho, eta, n_steps, constraint_fn, 
     ``seed`` are one task and its seed or this process's lists of them; the
     steps stop when no sample of any task (on any process of ``collective``)
     violates ``rho``. The pull term is added once (by rank 0) and the
-    gradients summed over ``collective`` before each Adam step.
+    gradients summed over ``collective`` before each optimizer step.
+
+    With ``normalized`` the gradient of ``chi~`` (summed over processes) is
+    scaled to unit norm before the step, so the step is
+    ``theta <- theta - lr (eta u + theta - theta_hat)`` with
+    ``u = grad chi~ / ||grad chi~||``: normalized (sub)gradient descent,
+    whose step length does not depend on the scale of the straight-through
+    gradient (tiny where few rows sit near the Gumbel-top-B threshold). With
+    ``keep_least_violating``, a step that ends at ``n_steps`` without meeting
+    ``rho`` returns the visited iterate with the fewest violating samples
+    (then the lowest mean disparity), not the last one.
 
     Returns
     -------
@@ -130,6 +140,7 @@ def proximal_step(policy, optimizer, task, *, rho, eta, n_steps, constraint_fn, 
     tasks, seeds, _ = _as_lists(task, seed)
     collective = _LOCAL if collective is None else collective
     anchor = [p.detach().clone() for p in policy.parameters()]
+    least = None  # ((violations, disparity), parameters) of the least violating iterate
     for step in range(n_steps + 1):
         with torch.set_grad_enabled(step < n_steps):
             thetas = [activelearn_sim(policy, one, budget=budget, init=init, learner=learner,
@@ -141,20 +152,46 @@ def proximal_step(policy, optimizer, task, *, rho, eta, n_steps, constraint_fn, 
             n_violated, disp_sum = collective.sum_floats(
                 [sum(int(v.sum()) for v in violated), sum(float(d.mean()) for d in disps)],
                 device=init.device)
+            if keep_least_violating and (least is None or (n_violated, disp_sum) < least[0]):
+                least = ((n_violated, disp_sum), [p.detach().clone() for p in policy.parameters()])
             if step == n_steps or not n_violated:
+                if n_violated and keep_least_violating:
+                    _load_parameters(policy, least[1])
+                    disp_sum = least[0][1]
                 return step, disp_sum / n_tasks
             chis = [(soft_disparity(theta, one, constraint_fn, n_groups, sharpness) * v).mean()
                     for theta, one, v in zip(thetas, tasks, violated)]
             chi = chis[0] if n_tasks == 1 else sum(chis) / n_tasks
+        optimizer.zero_grad(set_to_none=True)
+        if normalized:
+            _normalized_proximal_gradient(policy, chi, anchor, eta, collective)
+        else:
             objective = eta * chi
             if collective.is_main:
                 pull = sum(((p - a) ** 2).sum() for p, a in zip(policy.parameters(), anchor))
                 objective = eta * chi + 0.5 * pull
-        optimizer.zero_grad(set_to_none=True)
-        objective.backward()
-        collective.sum_grads(policy.parameters())
+            objective.backward()
+            collective.sum_grads(policy.parameters())
         optimizer.step()
     return n_steps, disp_sum / n_tasks  # pragma: no cover - loop always returns
+
+
+def _normalized_proximal_gradient(policy, chi, anchor, eta, collective):
+    """Set ``p.grad = eta grad chi~ / ||grad chi~|| + (p - p_hat)`` (norm over all processes)."""
+    params = list(policy.parameters())
+    chi.backward()
+    collective.sum_grads(params)
+    norm = torch.sqrt(sum((p.grad ** 2).sum() for p in params if p.grad is not None))
+    scale = eta / float(norm) if float(norm) > 0 else 0.0
+    for p, a in zip(params, anchor):
+        pull = (p - a).detach()
+        p.grad = pull if p.grad is None else p.grad * scale + pull
+
+
+def _load_parameters(policy, values):
+    with torch.no_grad():
+        for p, v in zip(policy.parameters(), values):
+            p.copy_(v)
 
 
 class ProximalStep:
@@ -170,11 +207,19 @@ class ProximalStep:
         ``up`` when the step ended in violation of ``target``, by ``down``
         otherwise, clipped to ``[lo, hi]`` (a dual-ascent flavour of line 5).
         ``None``: the rate stays ``lr``.
-    optimizer : {"adam", "gd"}, default="adam"
+    optimizer : {"adam", "gd", "normalized"}, default="adam"
         ``"gd"``: plain gradient descent,
         ``theta <- theta - lr (eta grad chi~(theta) + theta - theta_hat)``,
         the proximal iteration itself (Adam normalises the first step, on
         which the pull term is 0, so there ``eta`` has no effect).
+        ``"normalized"``: the same iteration with ``grad chi~`` scaled to
+        unit norm (normalized subgradient descent; ``lr * eta`` is the length
+        of the constraint's part of each step).
+    keep_least_violating : bool, default=False
+        When the step cap is reached without meeting the target, keep the
+        visited iterate with the fewest violations rather than the last
+        (an approximate projection returns the closest thing to a feasible
+        point it found).
 
     Attributes
     ----------
@@ -183,14 +228,17 @@ class ProximalStep:
         Current factor on ``lr``.
     """
 
-    def __init__(self, policy, lr, adapt=None, optimizer="adam"):
+    def __init__(self, policy, lr, adapt=None, optimizer="adam", keep_least_violating=False):
         self.policy, self.lr, self.adapt, self.mult = policy, lr, adapt, 1.0
-        opt = torch.optim.SGD if optimizer == "gd" else torch.optim.Adam
+        self.normalized, self.keep_least_violating = optimizer == "normalized", keep_least_violating
+        opt = torch.optim.Adam if optimizer == "adam" else torch.optim.SGD
         self.optimizer = opt(policy.parameters(), lr=lr)
 
     def __call__(self, task, *, target, **kw):
         """Run :func:`proximal_step` towards ``disparity < target``, then adapt the rate."""
-        n_taken, disp = proximal_step(self.policy, self.optimizer, task, rho=target, **kw)
+        n_taken, disp = proximal_step(self.policy, self.optimizer, task, rho=target,
+                                      normalized=self.normalized,
+                                      keep_least_violating=self.keep_least_violating, **kw)
         if self.adapt:
             up, down, lo, hi = self.adapt
             self.mult = min(hi, self.mult * up) if disp >= target else max(lo, self.mult * down)

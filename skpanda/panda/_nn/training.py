@@ -69,7 +69,7 @@ class MetaTrainRun:
         self.collective = current_collective() if collective is None else collective
         self.forward_optimizer = torch.optim.Adam(policy.parameters(), lr=config.learning_rate)
         self.proximal = ProximalStep(policy, config.prox_lr, config.prox_adapt,
-                                     config.prox_optimizer)
+                                     config.prox_optimizer, config.prox_keep_least_violating)
         self.history = {key: [] for key in HISTORY_KEYS}
         self.start = self.n_done = 0
         self.n_iter, self.last_eval = config.n_iter, None
