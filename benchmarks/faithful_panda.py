@@ -225,6 +225,52 @@ def report(out):
             if method in r["composition"]))
 
 
+PLOTTED = (("random", "SGD-h0"), ("entropy", "SGD-h0"), ("fal", "SGD-h0"),
+           ("panda-sampled", "SGD-h0"), ("panda-top", "SGD-h0"), ("random", "EG-SGD-h0"),
+           ("panda-sampled", "EG-SGD-h0"))
+
+
+def _cells(runs, method, name, b):
+    """(seeds, 3) array of test F1, Δ_DP, Δ_EB for one selector, learner and budget."""
+    key = f"{method}|{name}|{b}"
+    return np.array([r["metrics"][key] for r in runs if key in r["metrics"]])
+
+
+def plot(out):
+    """Figure 1 (Δ_DP and Δ_EB vs F1 at B = 400) and Figure 2 (learning curves) as PNGs in ``out``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    runs = [json.loads(p.read_text()) for p in sorted(Path(out).glob("seed*.json"))]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    for col, (ax, label) in enumerate(zip(axes, ("Δ_DP", "Δ_EB")), start=1):
+        for method, name in PLOTTED:
+            c = _cells(runs, method, name, B)
+            ax.errorbar(c[:, col].mean(), c[:, 0].mean(), xerr=c[:, col].std(),
+                        yerr=c[:, 0].std(), fmt="o", capsize=3, label=f"{method} / {name}")
+        ax.axvline(RHO, color="grey", ls="--", lw=1)
+        ax.set_xlabel(f"test {label} (mean ± std over {len(runs)} seeds)")
+    axes[0].set_ylabel("test F1")
+    axes[1].legend(fontsize=7, loc="lower right")
+    fig.suptitle(f"Faithful PANDA on Adult, B = {B}, rho = {RHO} (dashed)")
+    fig.tight_layout()
+    fig.savefig(Path(out) / "figure1.png", dpi=110)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for method, name in PLOTTED:
+        curves = np.array([_cells(runs, method, name, b).mean(axis=0) for b in BUDGETS])
+        for ax, col in zip(axes, (0, 1)):
+            ax.plot(BUDGETS, curves[:, col], marker="o", label=f"{method} / {name}")
+    axes[1].axhline(RHO, color="grey", ls="--", lw=1)
+    for ax, label in zip(axes, ("test F1", "test Δ_DP")):
+        ax.set_xlabel("labels bought B")
+        ax.set_ylabel(f"{label} (mean over {len(runs)} seeds)")
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(Path(out) / "figure2.png", dpi=110)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, help="seed to run (one process per seed)")
@@ -239,7 +285,11 @@ def main():
     parser.add_argument("--cache", default=None, help="folder for the fitted PANDA "
                         "(reused when there; default: none)")
     parser.add_argument("--report", action="store_true", help="print the tables of --out")
+    parser.add_argument("--plot", action="store_true", help="write figure1.png and figure2.png "
+                        "into --out")
     args = parser.parse_args()
+    if args.plot:
+        return plot(args.out)
     if args.report:
         return report(args.out)
     warnings.simplefilter("ignore")

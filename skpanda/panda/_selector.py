@@ -106,7 +106,7 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         ``X_unlabeled``), else 0 (the plain logistic regression of the paper).
     n_prox_steps : int, default=None
         Maximum gradient steps of each proximal (constraint) step. ``None``:
-        the recipe's (1 for the automatic recipes, 20 for ``"faithful"``).
+        the recipe's (1 for the automatic recipes, 40 for ``"faithful"``).
     n_samples : int, default=4
         Gumbel samples averaged per forward step (variance reduction).
     pool_size : int, default=None

@@ -384,7 +384,7 @@ def test_faithful_recipe_meta_trains_sgd_steps_from_the_d0_classifier(data, monk
                              recipe="faithful", random_state=0).fit(X, y, sensitive_features=g)
     cfg, learner = seen["config"], seen["learner"]
     assert (cfg.prox_optimizer, cfg.n_prox_steps, cfg.eta, cfg.keep_best, cfg.sample) == (
-        "normalized", 20, 10.0, False, True)
+        "normalized", 40, 10.0, False, True)
     assert cfg.prox_keep_least_violating
     assert type(learner).__name__ == "SGDStepsLearner" and learner.epochs == 5
     h0 = np.r_[sel.estimator_.coef_.ravel(), sel.estimator_.intercept_]

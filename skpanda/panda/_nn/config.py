@@ -182,13 +182,13 @@ class MetaTrainConfig:
           step ``prox_learning_rate=0.05``, no adaptive rate) on
           ``eta chi~(theta) + 1/2 ||theta - theta_hat||^2`` with ``eta=10``
           (``grad chi~`` scaled to unit norm: each step moves ``0.05 * 10``
-          along it), at most ``n_prox_steps=20`` steps, stopping when the
+          along it), at most ``n_prox_steps=40`` steps, stopping when the
           training task's disparity is below ``rho`` itself
           (``rho_target=1``), else keeping the least violating iterate;
         - line 7: the last iterate is returned (``keep_best=False``).
         """
         recipe = dict(prox_optimizer="normalized", prox_keep_least_violating=True,
-                      prox_learning_rate=0.05, prox_adapt=None, eta=10.0, n_prox_steps=20,
+                      prox_learning_rate=0.05, prox_adapt=None, eta=10.0, n_prox_steps=40,
                       rho_target=1.0, keep_best=False, sample=True, sgd_batch_size=10,
                       deployment_ratio=True)
         return cls(**{**recipe, **changes})
