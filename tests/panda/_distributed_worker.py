@@ -25,6 +25,9 @@ RECIPES = {
                                    checkpoint_every=2),
     "constrained": MetaTrainConfig.constrained(n_iter=6, eval_every=3, n_eval_tasks=2,
                                                n_samples=2),  # last iterate kept
+    # the normalized proximal step: its gradient norm is taken after the sum over ranks
+    "faithful": MetaTrainConfig.faithful(n_iter=6, eval_every=3, n_eval_tasks=2, n_samples=2,
+                                         n_prox_steps=5),
 }
 
 

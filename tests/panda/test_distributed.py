@@ -234,7 +234,7 @@ def _bounded(command, env, timeout=300):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("recipe, n_tasks", [("paper", 4), ("constrained", 3)])
+@pytest.mark.parametrize("recipe, n_tasks", [("paper", 4), ("constrained", 3), ("faithful", 4)])
 def test_two_processes_equal_one_with_the_same_n_tasks(tmp_path, recipe, n_tasks):
     one = _worker(tmp_path / "one", n_tasks, recipe)
     two = _worker(tmp_path / "two", n_tasks, recipe, nproc=2)

@@ -162,14 +162,14 @@ def proximal_step(policy, optimizer, task, *, rho, eta, n_steps, constraint_fn, 
             chis = [(soft_disparity(theta, one, constraint_fn, n_groups, sharpness) * v).mean()
                     for theta, one, v in zip(thetas, tasks, violated)]
             chi = chis[0] if n_tasks == 1 else sum(chis) / n_tasks
+            objective = eta * chi
+            if collective.is_main and not normalized:
+                pull = sum(((p - a) ** 2).sum() for p, a in zip(policy.parameters(), anchor))
+                objective = eta * chi + 0.5 * pull
         optimizer.zero_grad(set_to_none=True)
         if normalized:
             _normalized_proximal_gradient(policy, chi, anchor, eta, collective)
         else:
-            objective = eta * chi
-            if collective.is_main:
-                pull = sum(((p - a) ** 2).sum() for p, a in zip(policy.parameters(), anchor))
-                objective = eta * chi + 0.5 * pull
             objective.backward()
             collective.sum_grads(policy.parameters())
         optimizer.step()
