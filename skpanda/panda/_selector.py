@@ -132,8 +132,10 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         classifier takes that SGDClassifier's steps from ``h^0 = estimator_``
         (fitted on D0), the proximal step is normalized gradient descent until the
         training task meets ``rho``, the simulated pool is half of D0 (the
-        paper's ``|U| = |D0| / 2``; set ``pool_size`` to your pool's size), the
-        last iterate is kept and ``select`` samples. Deploy with
+        paper's ``|U| = |D0| / 2``; set ``pool_size`` to your pool's size:
+        ``select`` warns when its pool's share ``budget / n_pool`` is more
+        than 2x off the simulated one), the last iterate is kept and
+        ``select`` samples. Deploy with
         ``estimator.fit(Z, y, coef_init=estimator_.coef_,
         intercept_init=estimator_.intercept_)`` so deployment is what was
         simulated (``docs/panda_quality.md``).
@@ -377,12 +379,16 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         return check_resumable(self.checkpoint_path, read_checkpoint(self.checkpoint_path),
                                self._fingerprint)
 
+    def _simulated_pool_size(self, n):
+        """Rows of the simulated pool carved from a D0 of ``n`` rows."""
+        return (int(self.pool_size) if self.pool_size is not None
+                else n // 2 if self.recipe == "faithful"
+                else default_pool_size(n, self.budget))
+
     def _check_d0(self, y, groups):
         """Whether D0 can form simulated tasks; run before pretraining. Returns pool_size."""
         n = y.shape[0]
-        pool_size = (int(self.pool_size) if self.pool_size is not None
-                     else n // 2 if self.recipe == "faithful"
-                     else default_pool_size(n, self.budget))
+        pool_size = self._simulated_pool_size(n)
         if pool_size <= self.budget or n - pool_size < 2:
             raise ValueError(
                 f"D0 has {n} labeled rows: too few to simulate selecting budget={self.budget} "
@@ -459,9 +465,23 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
                 f"policy never trained to pick them. Refit with budget={budget} for them.",
                 UserWarning,
             )
+        self._warn_unlike_training(Z_pool.shape[0], budget)
         scores = score_pool(self.policy_, self.encoder_, Z_pool, sample=self._sampling(),
                             seed=random_state.randint(2**31 - 1))
         return top_k(scores, budget, random_state)
+
+    def _warn_unlike_training(self, n_pool, budget):
+        """``recipe="faithful"`` trains on tasks of the deployment share: warn when it is off 2x."""
+        if self.recipe != "faithful":
+            return
+        trained = self._simulated_pool_size(len(self.y_fit_))
+        share, trained_share = budget / n_pool, self.budget / trained
+        if not 0.5 <= share / trained_share <= 2.0:
+            warnings.warn(
+                f"this policy was meta-trained to select budget={self.budget} of "
+                f"{trained} simulated pool rows ({trained_share:.1%}); select picks {budget} "
+                f"of {n_pool} ({share:.1%}). Refit with pool_size={n_pool} so the simulated "
+                "tasks have the share of this selection.", UserWarning)
 
     @limited_threads
     def transform(self, X):

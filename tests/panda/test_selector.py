@@ -3,6 +3,7 @@
 import pickle
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -398,6 +399,24 @@ def test_faithful_recipe_meta_trains_sgd_steps_from_the_d0_classifier(data, monk
                               random_state=0).fit(X, y, sensitive_features=g)
     assert (seen["config"].n_prox_steps, seen["config"].prox_learning_rate) == (3, 0.2)
     assert sel2.n_iter_ == 1
+
+
+def test_faithful_select_warns_when_the_pool_share_is_unlike_the_simulated_one(data):
+    X, y, g, pool = data  # D0: 400 rows -> simulated pools of 200, budget 20: a 10 % share
+    sel = PandaQuerySelector(**{**TINY, "n_iter": 1}, estimator=_faithful_sgd(),
+                             recipe="faithful", random_state=0).fit(X, y, sensitive_features=g)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*simulated pool rows.*")
+        sel.select(pool)  # 20 of 200: the share it was trained for
+        sel.select(np.vstack([pool, pool[:150]]), 20)  # 20 of 350 (5.7 %): within 2x
+    with pytest.warns(UserWarning, match=r"20 of 200 simulated pool rows \(10.0%\); select "
+                      r"picks 20 of 1000 \(2.0%\). Refit with pool_size=1000"):
+        sel.select(np.tile(pool, (5, 1)))
+    auto = PandaQuerySelector(**{**TINY, "n_iter": 1}, random_state=0).fit(
+        X, y, sensitive_features=g)
+    with warnings.catch_warnings():  # the automatic recipes do not promise the share
+        warnings.filterwarnings("error", message=".*simulated pool rows.*")
+        auto.select(np.tile(pool, (5, 1)))
 
 
 @pytest.mark.parametrize("params, match", [
