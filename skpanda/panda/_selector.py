@@ -135,10 +135,9 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         paper's ``|U| = |D0| / 2``; set ``pool_size`` to your pool's size:
         ``select`` warns when its pool's share ``budget / n_pool`` is more
         than 2x off the simulated one), the last iterate is kept and
-        ``select`` samples. Deploy with
+        ``select`` samples. ``fit_selected`` then deploys what was simulated:
         ``estimator.fit(Z, y, coef_init=estimator_.coef_,
-        intercept_init=estimator_.intercept_)`` so deployment is what was
-        simulated (``docs/panda_quality.md``).
+        intercept_init=estimator_.intercept_)`` (``docs/panda_quality.md``).
     device : str, default="auto"
         Torch device; ``"auto"`` is CUDA when available, else CPU.
     verbose : bool, default=False
@@ -469,6 +468,14 @@ class PandaQuerySelector(TransformerMixin, BaseQuerySelector):
         scores = score_pool(self.policy_, self.encoder_, Z_pool, sample=self._sampling(),
                             seed=random_state.randint(2**31 - 1))
         return top_k(scores, budget, random_state)
+
+    def _downstream_fit_params(self):
+        """``recipe="faithful"``: the downstream SGD starts from ``h^0 = estimator_``, as simulated."""
+        if self.recipe != "faithful" or not hasattr(self.estimator_, "coef_"):
+            return {}
+        # copies: scikit-learn 1.9's SGDClassifier.fit writes into coef_init in place
+        return {"coef_init": self.estimator_.coef_.copy(),
+                "intercept_init": self.estimator_.intercept_.copy()}
 
     def _warn_unlike_training(self, n_pool, budget):
         """``recipe="faithful"`` trains on tasks of the deployment share: warn when it is off 2x."""

@@ -553,8 +553,13 @@ class BaseQuerySelector(BaseEstimator, metaclass=ABCMeta):
         if self._trains_on_d0():
             Z_sel, y_sel, g = self._with_d0(Z_sel, y_sel, g)
         pool = dict(Z_unlabeled=self._encode(X_pool), groups_unlabeled=groups) if pool_aware else {}
-        learner = fit_classifier(self._estimator_template(), Z_sel, y_sel, g, **pool)
+        learner = fit_classifier(self._estimator_template(), Z_sel, y_sel, g, **pool,
+                                 fit_params=self._downstream_fit_params())
         return selected_model(self, learner)
+
+    def _downstream_fit_params(self):
+        """Extra ``fit`` arguments of the downstream classifier in :meth:`fit_selected` (none)."""
+        return {}
 
     def _encode_labels(self, y):
         unknown = ~np.isin(y, self.classes_)

@@ -74,23 +74,25 @@ def takes_unlabeled(estimator):
     return "X_unlabeled" in inspect.signature(estimator.fit).parameters
 
 
-def fit_classifier(template, Z, y, groups, *, Z_unlabeled=None, groups_unlabeled=None):
+def fit_classifier(template, Z, y, groups, *, Z_unlabeled=None, groups_unlabeled=None,
+                   fit_params=None):
     """Fit a clone of ``template`` on ``(Z, y)``.
 
     ``sensitive_features=groups`` is passed when the classifier's ``fit`` takes
     it (fairlearn reductions); ``X_unlabeled=Z_unlabeled`` and
     ``sensitive_features_unlabeled=groups_unlabeled`` when it takes unlabeled
-    rows (the pool-aware learners of :mod:`skpanda.learners`). A training set
-    with a single class gets a ``DummyClassifier`` predicting that class: no
-    learner can do better, and callers never see a solver error from a
-    degenerate selection.
+    rows (the pool-aware learners of :mod:`skpanda.learners`); ``fit_params``
+    (such as ``SGDClassifier``'s ``coef_init``) go to ``fit`` as they are. A
+    training set with a single class gets a ``DummyClassifier`` predicting
+    that class: no learner can do better, and callers never see a solver
+    error from a degenerate selection.
     """
     if np.unique(y).size < 2:
         return DummyClassifier(strategy="most_frequent").fit(Z, y)
     est = clone(template)
-    kwargs = {}
+    kwargs = dict(fit_params or {})
     if Z_unlabeled is not None and takes_unlabeled(est):
-        kwargs = dict(X_unlabeled=Z_unlabeled, sensitive_features_unlabeled=groups_unlabeled)
+        kwargs.update(X_unlabeled=Z_unlabeled, sensitive_features_unlabeled=groups_unlabeled)
     if _takes_sensitive_features(est):
         return est.fit(Z, y, sensitive_features=groups, **kwargs)
     return est.fit(Z, y, **kwargs)

@@ -401,6 +401,30 @@ def test_faithful_recipe_meta_trains_sgd_steps_from_the_d0_classifier(data, monk
     assert sel2.n_iter_ == 1
 
 
+def test_faithful_fit_selected_continues_sgd_from_the_d0_classifier(data):
+    from sklearn.base import clone
+
+    X, y, g, pool = data
+    sel = PandaQuerySelector(**{**TINY, "n_iter": 1}, estimator=_faithful_sgd(),
+                             recipe="faithful", random_state=0).fit(X, y, sensitive_features=g)
+    h0 = sel.estimator_.coef_.copy(), sel.estimator_.intercept_.copy()
+    rows = sel.select(pool)
+    y_pool = np.where(pool[:, 0] > 0, 1, 0)  # any labels with both classes
+    model = sel.fit_selected(pool, y_pool, positions=rows)
+    Z = sel.transform(pool[rows])
+    warm = clone(_faithful_sgd()).fit(Z, y_pool[rows], coef_init=h0[0].copy(),
+                                      intercept_init=h0[1].copy())
+    cold = clone(_faithful_sgd()).fit(Z, y_pool[rows])
+    np.testing.assert_allclose(model[-1].coef_, warm.coef_, rtol=1e-12)
+    assert not np.allclose(model[-1].coef_, cold.coef_)
+    np.testing.assert_array_equal(sel.estimator_.coef_, h0[0])  # h0 itself untouched
+    auto = PandaQuerySelector(**{**TINY, "n_iter": 1}, estimator=_faithful_sgd(),
+                              random_state=0).fit(X, y, sensitive_features=g)
+    auto_model = auto.fit_selected(pool, y_pool, positions=rows)
+    cold_auto = clone(_faithful_sgd()).fit(auto.transform(pool[rows]), y_pool[rows])
+    np.testing.assert_allclose(auto_model[-1].coef_, cold_auto.coef_, rtol=1e-12)
+
+
 def test_faithful_select_warns_when_the_pool_share_is_unlike_the_simulated_one(data):
     X, y, g, pool = data  # D0: 400 rows -> simulated pools of 200, budget 20: a 10 % share
     sel = PandaQuerySelector(**{**TINY, "n_iter": 1}, estimator=_faithful_sgd(),
