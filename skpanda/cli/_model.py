@@ -15,8 +15,9 @@ import warnings
 from pathlib import Path
 
 from .. import __version__
-from .._model_folder import (clean_leftovers, dump_skops, folder_lock, load_skops, model_key,
-                             verify_manifest, write_folder_atomically)
+from .._model_folder import (dump_skops, load_skops, model_key, verify_manifest,
+                             write_folder_atomically)
+from .._model_lock import clean_leftovers, folder_lock
 from ..datasets import make_preprocessor
 from ..panda import PandaQuerySelector
 from ..pipeline import SelectionPipeline, make_selection_pipeline

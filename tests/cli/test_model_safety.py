@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from skpanda._model_folder import lock_path, write_manifest
+from skpanda._model_folder import write_manifest
+from skpanda._model_lock import lock_path
 from skpanda.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
