@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from ..learners import get_learner_spec, learner_names, make_learner
+from ..learners import certifiable_bound, get_learner_spec, learner_names, make_learner
 from ..selectors._utils import _takes_sensitive_features, takes_unlabeled
 from ._common import (CLIError, _check_numbers, _numeric_columns, _require_columns, note,
                       pd_tolist, read_csv)
@@ -133,6 +133,18 @@ def class_values(labels, classes, target, where="--labeled"):
     return np.array([lookup[k] for k in keys], dtype=object)
 
 
+def _note_uncertified(learner, rho, constraint, groups, n_pool):
+    """Without ``--confidence``: say that a pool learner's bound is not certified, with a number."""
+    if groups is None or "confidence" not in learner.get_params(deep=False) \
+            or constraint != "demographic_parity":
+        return
+    tightest = certifiable_bound(groups, confidence=0.95)
+    fix = (f"rerun with --confidence 0.95 to certify --rho {rho}" if tightest <= rho else
+           f"--confidence 0.95 certifies --rho {tightest:.3f} or above with this pool, not "
+           f"{rho}")
+    note(f"rho={rho} holds on the {n_pool} pool rows, not certified on new data; {fix}.")
+
+
 def _pool_groups(pool, sensitive, name, learner):
     """The pool's groups, required when the learner uses them."""
     uses = (takes_unlabeled(learner) or _takes_sensitive_features(learner)
@@ -197,6 +209,8 @@ def run(args):
     if bound is not None and bound == bound:  # not NaN
         note(f"demographic parity <= {bound:.4f} on the pool's population with "
              f"confidence {args.confidence} (certified_bound_).")
+    elif args.confidence is None:
+        _note_uncertified(learner, rho, constraint, groups, len(pool))
     print(f"Trained {args.learner} on {len(positions)} labeled rows "
           f"({len(pool)} pool rows); model saved to {args.out}/")
     return 0

@@ -178,6 +178,29 @@ def test_confidence_certifies_the_pool_learner_or_refuses_with_the_bound(csvs, s
     assert learner.confidence == 0.95 and learner.certified_bound_ <= 0.6
 
 
+def test_without_confidence_the_pool_learner_says_what_this_pool_can_certify(
+        csvs, selected, tmp_path, capsys):
+    import re
+
+    from skpanda.learners import certifiable_bound
+
+    model, labeled = selected
+    pool = csvs / "pool.csv"
+    assert _train(model, labeled, pool, tmp_path / "f") == 0
+    err = capsys.readouterr().err
+    tightest = certifiable_bound(pd.read_csv(pool)["sex"].to_numpy(), confidence=0.95)
+    found = re.search(r"rho=0.05 holds on the 300 pool rows, not certified on new data; "
+                      r"--confidence 0.95 certifies --rho (\d\.\d{3}) or above", err)
+    assert found and float(found.group(1)) == pytest.approx(tightest, abs=5e-4)
+    # the number is one the pool really certifies (with room for a non-constant classifier)
+    rho = f"{float(found.group(1)) + 0.05:.3f}"
+    assert _train(model, labeled, pool, tmp_path / "ok", "--confidence", "0.95",
+                  "--rho", rho) == 0
+    assert "certified_bound_" in capsys.readouterr().err
+    assert _train(model, labeled, pool, tmp_path / "lr", "--learner", "lr") == 0
+    assert "not certified" not in capsys.readouterr().err  # no bound, nothing to certify
+
+
 def test_confidence_is_refused_for_a_learner_without_a_certificate(csvs, selected, tmp_path,
                                                                   capsys):
     model, labeled = selected
