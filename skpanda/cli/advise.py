@@ -31,7 +31,7 @@ def add_parser(sub):
     adv.add_argument("--pool", required=True,
                      help="unlabeled CSV to buy labels from (a target column there is ignored)")
     adv.add_argument("--target", required=True, help="binary label column of --data")
-    adv.add_argument("--sensitive", required=True,
+    adv.add_argument("--sensitive", required=True, metavar="COL,...",
                      help=SENSITIVE_HELP + "; columns of --data and --pool")
     adv.add_argument("--budgets", type=_budgets, default=[50, 100, 400],
                      help="numbers of labels to price, comma-separated (default: 50,100,400)")

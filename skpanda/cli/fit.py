@@ -28,7 +28,7 @@ def add_parser(sub):
     fit = sub.add_parser("fit", help="fit a selector on a labeled CSV (D0) and save it")
     fit.add_argument("--data", required=True, help="labeled CSV (D0)")
     fit.add_argument("--target", required=True, help="binary label column")
-    fit.add_argument("--sensitive", required=True, help=SENSITIVE_HELP)
+    fit.add_argument("--sensitive", required=True, metavar="COL,...", help=SENSITIVE_HELP)
     fit.add_argument("--method", default=DEFAULT_METHOD, choices=FIT_METHODS,
                      help="selection method (default: random: under the pool learner of "
                      "`skpanda train` no selector beat random rows on Adult, and the "

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from ..learners import learner_names
 from ..simulation import DATASETS, METHODS, dask_backend, run_experiment, summary_table
-from ._common import (SENSITIVE_HELP, CLIError, _add_progress, _check_numbers, _check_target, _key_value,
-                      _learner_list, _progress, _require_columns, feature_columns,
+from ._common import (SENSITIVE_HELP, CLIError, _add_progress, _check_numbers, _check_target,
+                      _key_value, _learner_list, _progress, _require_columns, feature_columns,
                       parse_sensitive, read_csv, stored_sensitive)
 
 
@@ -21,7 +21,7 @@ def add_parser(sub):
                      help="run on your own labeled CSV instead of --dataset "
                      "(needs --target and --sensitive; default: none, --dataset is used)")
     rep.add_argument("--target", default=None, help="binary label column of --data (default: none)")
-    rep.add_argument("--sensitive", default=None,
+    rep.add_argument("--sensitive", default=None, metavar="COL,...",
                      help=SENSITIVE_HELP + "; of --data (default: none)")
     rep.add_argument("--drop", nargs="+", default=[], metavar="COL",
                      help="columns of --data that are not features (default: none; "

@@ -118,6 +118,20 @@ def test_small_combined_group_is_named_in_the_train_warning(chain, data):
     assert any(f'group "{label}"' in notes[0] for label in labels), notes[0]
 
 
+def test_certification_refusal_names_the_small_combinations(chain, data, tmp_path):
+    # rho=0.04 cannot be certified with a few pool rows per sex x race cell: the
+    # one-line refusal names the combinations with the largest sampling error.
+    run = _in_process("train", "--model", data / "model", "--labeled", data / "labeled.csv",
+                      "--pool", data / "pool.csv", "--confidence", "0.95",
+                      "--out", tmp_path / "final")
+    assert run.returncode == 1
+    err = run.stderr.strip()
+    assert "\n" not in err and "cannot be certified" in err, err
+    counts = pd.Series(combine_groups(pd.read_csv(data / "pool.csv")[SENSITIVE])).value_counts()
+    smallest = counts.index[counts == counts.min()]
+    assert any(f'"{group}" (n={counts.min()}' in err for group in smallest), err
+
+
 def test_sensitive_as_feature_makes_every_sensitive_column_a_feature(data, tmp_path):
     assert _fit(data, tmp_path / "m", "--sensitive-as-feature") == 0
     _, meta = load_model(tmp_path / "m")
