@@ -14,6 +14,7 @@ import pandas as pd
 from .._model_folder import no_space
 from ..datasets._preprocess import check_numeric_columns
 from ..learners import check_learners, learner_names
+from ..metrics._validation import combine_groups
 
 
 class CLIError(Exception):
@@ -128,6 +129,75 @@ def write_csv_atomically(frame, path):
         tmp.unlink(missing_ok=True)
 
 
+#: The help text of ``--sensitive`` (fit, advise, reproduce).
+SENSITIVE_HELP = ("sensitive attribute column(s): one name, or several separated by commas "
+                  "for intersectional groups, e.g. sex,race (a column whose whole name is "
+                  "the text, commas included, wins)")
+
+
+def parse_sensitive(text, columns):
+    """``--sensitive sex,race`` -> ``["sex", "race"]``, or a one-line :class:`CLIError`.
+
+    A column whose whole name is ``text`` (commas included) is that one
+    column; otherwise ``text`` is split on commas, and an item that is not a
+    column is stripped of surrounding spaces. An empty item or a name given
+    twice is an error; whether the names are columns is checked by the caller
+    (:func:`_require_columns`), with the file's other missing columns.
+
+    Examples
+    --------
+    >>> parse_sensitive("sex,race", ["age", "sex", "race"])
+    ['sex', 'race']
+    >>> parse_sensitive("a,b", ["a,b", "a", "b"])
+    ['a,b']
+    """
+    if text in columns:
+        return [text]
+    names = [item if item in columns else item.strip() for item in text.split(",")]
+    if "" in names:
+        raise CLIError(f"--sensitive {text!r} has an empty column name; list the columns "
+                       "separated by commas, e.g. --sensitive sex,race.")
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise CLIError(f"--sensitive {text!r} names {twice} more than once; give each "
+                       "column once, e.g. --sensitive sex,race.")
+    return names
+
+
+def sensitive_list(sensitive):
+    """The sensitive column names of a model's metadata (a string before 0.2) or of args."""
+    return [sensitive] if isinstance(sensitive, str) else list(sensitive)
+
+
+def stored_sensitive(columns):
+    """What ``skpanda-model.json`` records: the name of one column, the list of several."""
+    columns = sensitive_list(columns)
+    return columns[0] if len(columns) == 1 else columns
+
+
+def sensitive_name(sensitive):
+    """``sex`` or ``sex × race``: the sensitive columns in a title or a message."""
+    return " × ".join(map(str, sensitive_list(sensitive)))
+
+
+def sensitive_groups(df, sensitive, where=None):
+    """The group of each row of ``df``: one column's values, or the combined groups.
+
+    Several columns form one label per row with
+    :func:`skpanda.metrics._validation.combine_groups` (``"('F', 'W')"``). With ``where``,
+    a missing value in a sensitive column is a one-line :class:`CLIError`.
+    """
+    columns = sensitive_list(sensitive)
+    if where is not None:
+        for col in columns:
+            if df[col].isna().any():
+                raise CLIError(f"{where}: sensitive column {col!r} has "
+                               f"{int(df[col].isna().sum())} missing values; fill them in.")
+    if len(columns) == 1:
+        return df[columns[0]].to_numpy()
+    return combine_groups(df[columns])
+
+
 def _require_columns(df, columns, what):
     missing = [c for c in columns if c not in df.columns]
     if missing:
@@ -239,17 +309,17 @@ def id_like_columns(df, skip=()):
 def feature_columns(df, args):
     """The feature columns of ``--data``: all but the target, the group, ``--drop`` and ids.
 
-    The sensitive column is the group of each row, not a feature, unless
-    ``--sensitive-as-feature``; id-like columns (:func:`id_like_columns`) are
+    The sensitive column(s) give the group of each row, not features, unless
+    ``--sensitive-as-feature`` (then all of them are); id-like columns (:func:`id_like_columns`) are
     dropped with a one-line note.
     """
     if getattr(args, "exclude_sensitive", False):
         note("--exclude-sensitive is deprecated and has no effect: the sensitive column "
              "is not a feature unless --sensitive-as-feature.")
-    skip = {args.target, *args.drop}
+    skip, sensitive = {args.target, *args.drop}, set(sensitive_list(args.sensitive))
     if not getattr(args, "sensitive_as_feature", False):
-        skip.add(args.sensitive)
-    ids = id_like_columns(df, skip | {args.sensitive})
+        skip |= sensitive
+    ids = id_like_columns(df, skip | sensitive)
     if ids:
         note(f"dropping id-like column(s) {ids} (a different value on every row); "
              "rename a column to keep it.")

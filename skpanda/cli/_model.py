@@ -23,7 +23,8 @@ from ..panda import PandaQuerySelector
 from ..pipeline import SelectionPipeline, make_selection_pipeline
 from ..selectors import get_selector_spec, make_selector
 from ..selectors._utils import fit_classifier
-from ._common import CLIError, _progress, _set_params, feature_columns, note
+from ._common import (CLIError, _progress, _set_params, feature_columns, note, sensitive_groups,
+                      stored_sensitive)
 
 MODEL_META = "skpanda-model.json"
 MODEL_FORMAT = "skpanda-selection-model"
@@ -47,7 +48,7 @@ def _fit_pipeline(pipe, df, args, features):
         warnings.filterwarnings("ignore", message=r".*fit: meta-training stopped early")
         warnings.filterwarnings("ignore", message=r".* a single group in sensitive_features")
         pipe.fit(df[features], df[args.target].to_numpy(),
-                 **{f"{name}__sensitive_features": df[args.sensitive].to_numpy()})
+                 **{f"{name}__sensitive_features": sensitive_groups(df, args.sensitive)})
 
 
 def fit_model(df, args):
@@ -79,7 +80,8 @@ def fit_model(df, args):
     if default_ckpt is not None:
         selector.set_params(checkpoint_path=None)  # the saved model names no stray file
     meta = {"format": MODEL_FORMAT, "format_version": 2, "skpanda_version": __version__,
-            "method": args.method, "target": args.target, "sensitive": args.sensitive,
+            "method": args.method, "target": args.target,
+            "sensitive": stored_sensitive(args.sensitive),
             "features": features, "classes": [str(c) for c in selector.classes_],
             "needs_pool_groups": get_selector_spec(args.method).needs_pool_groups,
             "rho": args.rho, "constraint": args.constraint}
@@ -97,7 +99,7 @@ def check_budget_fits(selector, df, args):
     if check is None:
         return
     y = df[args.target].to_numpy()
-    groups = df[args.sensitive].to_numpy()
+    groups = sensitive_groups(df, args.sensitive)
     budget = selector.budget
     try:
         check(y, groups)

@@ -27,7 +27,7 @@ from .._threads import limit_threads
 from ..selectors._utils import top_k
 from ..selectors._validation import split_sensitive_column
 from ._common import (CLIError, _check_numbers, _check_unique_header, _numeric_columns,
-                      _require_columns)
+                      _require_columns, sensitive_groups, sensitive_list)
 
 #: File name endings read as Parquet (anything else is read as CSV).
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -130,14 +130,16 @@ def select_streamed(pipe, meta, args, *, chunk_size=DEFAULT_CHUNK_SIZE):
     if args.budget < 1:
         raise CLIError(f"--budget {args.budget} must be between 1 and the pool size.")
     header = pd.DataFrame(columns=pool_columns(args.pool, "--pool"))
-    features, sensitive = meta["features"], meta["sensitive"]
+    features, sensitive = meta["features"], sensitive_list(meta["sensitive"])
     _require_columns(header, features + ([args.id_column] if args.id_column else []), what)
-    has_groups = sensitive in header.columns
-    if not has_groups and meta["needs_pool_groups"]:
-        raise CLIError(f"method {meta['method']!r} needs the pool's sensitive column "
-                       f"{sensitive!r}, which {what} lacks.")
+    lacks = [c for c in sensitive if c not in header.columns]
+    has_groups = not lacks
+    if lacks and meta["needs_pool_groups"]:
+        needs = (f"column {sensitive[0]!r}, which {what} lacks" if len(sensitive) == 1 else
+                 f"columns {sensitive}; {what} lacks {lacks}")
+        raise CLIError(f"method {meta['method']!r} needs the pool's sensitive {needs}.")
     numeric = _numeric_columns(pipe)
-    columns = list(dict.fromkeys(features + [sensitive] * has_groups
+    columns = list(dict.fromkeys(features + sensitive * has_groups
                                  + [args.id_column] * bool(args.id_column)))
     selector = pipe.steps[-1][1]
     rowwise = getattr(selector, "_rowwise_scores", False)
@@ -152,7 +154,7 @@ def select_streamed(pipe, meta, args, *, chunk_size=DEFAULT_CHUNK_SIZE):
             _check_numbers(frame[[c for c in features if c in numeric]], numeric, what,
                            first_line=None if is_parquet(args.pool) else 2)
             Z, g = _encode(pipe, frame[features],
-                           frame[sensitive].to_numpy() if has_groups else None)
+                           sensitive_groups(frame, sensitive) if has_groups else None)
             kept.append(selector._score_pool(np.arange(Z.shape[0]), state, Z_pool=Z, groups=g,
                                              random_state=rng) if rowwise else Z)
             groups.append(g)

@@ -7,8 +7,9 @@ from pathlib import Path
 from ..datasets import make_preprocessor
 from ..learners import PoolThresholdClassifier
 from ..simulation import estimate_label_value
-from ._common import (CLIError, _check_numbers, _check_target, _require_columns,
-                      feature_columns, note, read_csv)
+from ._common import (SENSITIVE_HELP, CLIError, _check_numbers, _check_target,
+                      _require_columns, feature_columns, note, parse_sensitive, read_csv,
+                      sensitive_groups)
 
 
 def _budgets(text):
@@ -30,7 +31,8 @@ def add_parser(sub):
     adv.add_argument("--pool", required=True,
                      help="unlabeled CSV to buy labels from (a target column there is ignored)")
     adv.add_argument("--target", required=True, help="binary label column of --data")
-    adv.add_argument("--sensitive", required=True, help="group column of --data and --pool")
+    adv.add_argument("--sensitive", required=True, metavar="COL,...",
+                     help=SENSITIVE_HELP + "; columns of --data and --pool")
     adv.add_argument("--budgets", type=_budgets, default=[50, 100, 400],
                      help="numbers of labels to price, comma-separated (default: 50,100,400)")
     adv.add_argument("--rho", type=float, default=0.04,
@@ -44,7 +46,7 @@ def add_parser(sub):
                      help="columns that are not features (default: none; id-like columns "
                      "are dropped without it)")
     adv.add_argument("--sensitive-as-feature", action="store_true",
-                     help="also use the sensitive column as a feature (default: off)")
+                     help="also use the sensitive column(s) as features (default: off)")
     adv.add_argument("--random-state", type=int, default=0,
                      help="seed of the folds and bootstraps (default: 0)")
     adv.add_argument("--out", default="advice",
@@ -56,11 +58,12 @@ def add_parser(sub):
 def _inputs(args):
     """D0 and pool as encoded arrays, with every check done before the work."""
     df = read_csv(args.data, "--data")
-    _require_columns(df, [args.target, args.sensitive, *args.drop], f"--data {args.data!r}")
+    args.sensitive = parse_sensitive(args.sensitive, df.columns)
+    _require_columns(df, [args.target, *args.sensitive, *args.drop], f"--data {args.data!r}")
     _check_target(df[args.target], args.target)
     features = feature_columns(df, args)
     pool = read_csv(args.pool, "--pool")
-    _require_columns(pool, [*features, args.sensitive], f"--pool {args.pool!r}")
+    _require_columns(pool, [*features, *args.sensitive], f"--pool {args.pool!r}")
     if args.target in pool.columns:
         note(f"--pool has a {args.target!r} column; advise never reads it.")
     if not 0 < args.confidence < 1:
@@ -76,8 +79,9 @@ def _inputs(args):
                    f"--pool {args.pool!r}")
     labels = sorted(df[args.target].unique())
     y = (df[args.target] == labels[1]).astype(int).to_numpy()
-    return (prep.transform(df[features]), y, df[args.sensitive].astype(str).to_numpy(),
-            prep.transform(pool[features]), pool[args.sensitive].astype(str).to_numpy())
+    groups = sensitive_groups(df, args.sensitive, f"--data {args.data!r}").astype(str)
+    pool_groups = sensitive_groups(pool, args.sensitive, f"--pool {args.pool!r}").astype(str)
+    return prep.transform(df[features]), y, groups, prep.transform(pool[features]), pool_groups
 
 
 def plot_advice(advice, path):

@@ -8,8 +8,9 @@ from pathlib import Path
 from ..panda.distributed import distributed_meta_training
 from ..simulation import METHODS
 from .._model_folder import model_key
-from ._common import (CLIError, _add_progress, _check_numbers, _check_target, _key_value,
-                      _positive_int, _require_columns, note, read_csv)
+from ._common import (SENSITIVE_HELP, CLIError, _add_progress, _check_numbers, _check_target,
+                      _key_value, _positive_int, _require_columns, note, parse_sensitive,
+                      read_csv, sensitive_groups)
 from ._model import add_key_file, fit_model, save_model, writing_model
 
 #: Methods ``skpanda fit`` accepts: every registered one (PANDA registers on import).
@@ -27,7 +28,7 @@ def add_parser(sub):
     fit = sub.add_parser("fit", help="fit a selector on a labeled CSV (D0) and save it")
     fit.add_argument("--data", required=True, help="labeled CSV (D0)")
     fit.add_argument("--target", required=True, help="binary label column")
-    fit.add_argument("--sensitive", required=True, help="sensitive attribute column")
+    fit.add_argument("--sensitive", required=True, metavar="COL,...", help=SENSITIVE_HELP)
     fit.add_argument("--method", default=DEFAULT_METHOD, choices=FIT_METHODS,
                      help="selection method (default: random: under the pool learner of "
                      "`skpanda train` no selector beat random rows on Adult, and the "
@@ -44,8 +45,8 @@ def add_parser(sub):
                      help="columns that are not features (default: none; id-like columns "
                      "are dropped without it)")
     fit.add_argument("--sensitive-as-feature", action="store_true",
-                     help="also use the sensitive column as a feature (default: it is "
-                     "only the group; the pool then must hold it)")
+                     help="also use the sensitive column(s) as features (default: they "
+                     "only give the group; the pool then must hold them)")
     fit.add_argument("--exclude-sensitive", action="store_true",
                      help="deprecated, no effect: the sensitive column is never a "
                      "feature unless --sensitive-as-feature (default: off)")
@@ -96,13 +97,17 @@ def run(args):
         raise CLIError(f"--budget {args.budget}: budget={args.budget} must be at least 1 "
                        "(the number of rows to label).")
     df = read_csv(args.data, "--data")
-    _require_columns(df, [args.target, args.sensitive, *args.drop], f"--data {args.data!r}")
+    args.sensitive = parse_sensitive(args.sensitive, df.columns)
+    _require_columns(df, [args.target, *args.sensitive, *args.drop], f"--data {args.data!r}")
     _check_target(df[args.target], args.target)
     _check_numbers(df.drop(columns=[args.target]), [], f"--data {args.data!r}")
-    if df[args.sensitive].nunique(dropna=False) < 2:
-        note(f"--sensitive column {args.sensitive!r} holds a single group "
-             f"({df[args.sensitive].iloc[0]!r}): all rows form one group and the parity "
-             "constraint means nothing (every selection has disparity 0).")
+    groups = sensitive_groups(df, args.sensitive, f"--data {args.data!r}")
+    if len(set(groups)) < 2:
+        what = (f"column {args.sensitive[0]!r}" if len(args.sensitive) == 1
+                else f"columns {args.sensitive}")
+        note(f"--sensitive {what} holds a single group ({groups[0]!r}): all rows form one "
+             "group and the parity constraint means nothing (every selection has "
+             "disparity 0).")
     model_key(args.key_file)  # an unreadable key file fails before any training
     with writing_model(args.out), _meta_training_processes(args) as is_main:
         pipe, meta, checkpoint = fit_model(df, args)

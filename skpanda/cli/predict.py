@@ -4,7 +4,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from ._common import (CLIError, _check_numbers, _numeric_columns, _require_columns, read_csv,
-                      write_csv_atomically)
+                      sensitive_groups, sensitive_list, write_csv_atomically)
 from ._final import load_final
 from ._model import add_key_file
 
@@ -17,7 +17,7 @@ def add_parser(sub):
         "probability of the positive (second) class.")
     pr.add_argument("--model", required=True, help="model folder written by `skpanda train`")
     pr.add_argument("--data", required=True,
-                    help="CSV holding the model's feature columns (and its sensitive column "
+                    help="CSV holding the model's feature columns (and its sensitive column(s) "
                     "when the learner is group-aware, as the default pool learner is)")
     pr.add_argument("--id-column", default=None,
                     help="column of --data written as each row's key (default: none; the key "
@@ -34,14 +34,14 @@ def model_inputs(model, df, where):
     meta = model.meta
     _require_columns(df, meta["features"], where)
     _check_numbers(df[meta["features"]], _numeric(model), where)
-    sensitive = meta["sensitive"]
-    if sensitive in df.columns:
-        if df[sensitive].isna().any():
-            raise CLIError(f"{where}: sensitive column {sensitive!r} has "
-                           f"{int(df[sensitive].isna().sum())} missing values; fill them in.")
-        return df[sensitive].to_numpy()
+    sensitive = sensitive_list(meta["sensitive"])
+    lacks = [c for c in sensitive if c not in df.columns]
+    if not lacks:
+        return sensitive_groups(df, sensitive, where)
     if meta["needs_groups_at_predict"]:
-        raise CLIError(f"{where} lacks the sensitive column {sensitive!r}: the model's learner "
+        shown = repr(lacks[0]) if len(lacks) == 1 else lacks
+        raise CLIError(f"{where} lacks the sensitive column{'s' * (len(lacks) > 1)} {shown}: "
+                       f"the model's learner "
                        f"({meta['learner']}) has one threshold per group and needs each row's "
                        "group. Add the column, or train with a group-blind --learner (lr, eg, "
                        "pool_eg, sgd).")

@@ -9,7 +9,8 @@ from fairlearn.metrics import (MetricFrame, count, demographic_parity_difference
 from sklearn.metrics import accuracy_score, f1_score
 
 from ..metrics import demographic_parity, equalized_odds, error_rate_balance
-from ._common import CLIError, _check_target, _require_columns, read_csv
+from ._common import (CLIError, _check_target, _require_columns, read_csv, sensitive_list,
+                      sensitive_name)
 from ._final import load_final
 from ._model import add_key_file
 from .predict import model_inputs
@@ -27,7 +28,7 @@ def add_parser(sub):
     rep.add_argument("--model", required=True, help="model folder written by `skpanda train`")
     rep.add_argument("--data", required=True,
                      help="labeled CSV never used for training (a test set) holding the "
-                     "features, the target and the sensitive column")
+                     "features, the target and the sensitive column(s)")
     rep.add_argument("--target", default=None,
                      help="label column of --data (default: the model's target column)")
     rep.add_argument("--out", required=True,
@@ -79,7 +80,7 @@ def _markdown(table, disparities, meta, n):
     bound = meta["constraint"]
     lines = [f"# Fairness report: {meta['learner']} trained on {meta['n_labeled']} labeled rows "
              f"({meta['method']} selection)", "",
-             f"{n} rows; groups by `{meta['sensitive']}`; bound of the learner: "
+             f"{n} rows; groups by `{sensitive_name(meta['sensitive'])}`; bound of the learner: "
              f"{bound} ≤ ρ = {meta['rho']:g}.", "",
              "| group | n | selection rate | TPR | FPR |", "|---|---|---|---|---|"]
     for row in table.itertuples(index=False):
@@ -118,7 +119,8 @@ def _figure(table, disparities, meta, path):
     ax.set_title(f"{meta['learner']}: Δ_DP {disparities['demographic_parity']:.3f}, "
                  f"Δ_EO {disparities['equalized_odds']:.3f}, F1 {disparities['f1']:.3f}",
                  fontsize=10)
-    ax.legend(title=meta["sensitive"], loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.legend(title=sensitive_name(meta["sensitive"]), loc="upper left",
+              bbox_to_anchor=(1.01, 1))
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
@@ -130,7 +132,7 @@ def run(args):
     target = args.target or meta["target"]
     df = read_csv(args.data, "--data")
     where = f"--data {args.data!r}"
-    _require_columns(df, [target, meta["sensitive"]], where)
+    _require_columns(df, [target, *sensitive_list(meta["sensitive"])], where)
     _check_target(df[target], target)
     groups = model_inputs(model, df, where)
     y = class_values(df[target].to_numpy(), meta["classes"], target, where)

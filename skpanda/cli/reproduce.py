@@ -6,8 +6,9 @@ from pathlib import Path
 
 from ..learners import learner_names
 from ..simulation import DATASETS, METHODS, dask_backend, run_experiment, summary_table
-from ._common import (CLIError, _add_progress, _check_numbers, _check_target, _key_value,
-                      _learner_list, _progress, _require_columns, feature_columns, read_csv)
+from ._common import (SENSITIVE_HELP, CLIError, _add_progress, _check_numbers, _check_target,
+                      _key_value, _learner_list, _progress, _require_columns, feature_columns,
+                      parse_sensitive, read_csv, stored_sensitive)
 
 
 def add_parser(sub):
@@ -20,7 +21,8 @@ def add_parser(sub):
                      help="run on your own labeled CSV instead of --dataset "
                      "(needs --target and --sensitive; default: none, --dataset is used)")
     rep.add_argument("--target", default=None, help="binary label column of --data (default: none)")
-    rep.add_argument("--sensitive", default=None, help="group column of --data (default: none)")
+    rep.add_argument("--sensitive", default=None, metavar="COL,...",
+                     help=SENSITIVE_HELP + "; of --data (default: none)")
     rep.add_argument("--drop", nargs="+", default=[], metavar="COL",
                      help="columns of --data that are not features (default: none; "
                      "id-like columns are dropped without it)")
@@ -76,13 +78,14 @@ def _reproduce_data(args):
         raise CLIError("--data needs --target COL (the binary label) and --sensitive COL "
                        "(the group of each row).")
     df = read_csv(args.data, "--data")
-    _require_columns(df, [args.target, args.sensitive, *args.drop], f"--data {args.data!r}")
+    args.sensitive = parse_sensitive(args.sensitive, df.columns)
+    _require_columns(df, [args.target, *args.sensitive, *args.drop], f"--data {args.data!r}")
     _check_target(df[args.target], args.target)
     features = feature_columns(df, args)
     _check_numbers(df[features], [], f"--data {args.data!r}")
     drop = [c for c in df.columns if c not in features]
     return "csv", {"path": str(Path(args.data).absolute()), "target": args.target,
-                   "sensitive": args.sensitive, "drop": drop}
+                   "sensitive": stored_sensitive(args.sensitive), "drop": drop}
 
 
 def run(args):

@@ -16,6 +16,7 @@ from sklearn.model_selection import train_test_split
 
 from .. import datasets
 from .._splits import stratify_key
+from ..metrics._validation import combine_groups
 from ..panda import PandaQuerySelector  # noqa: F401  (registers "panda")
 from ..selectors import get_selector_spec, selector_names
 from ..selectors import make_selector as _make_registered
@@ -95,7 +96,9 @@ def load_dataset(name, **params):
         :func:`skpanda.datasets.make_biased_classification` (default 20,000 rows
         and ``random_state=0``); for ``"csv"``: ``path``, ``target`` (a binary
         column, its larger value is 1), ``sensitive`` (the group column, not a
-        feature) and ``drop`` (other columns that are not features).
+        feature; a list of several forms their combined groups, as
+        :func:`skpanda.metrics._validation.combine_groups`) and ``drop`` (other columns
+        that are not features).
 
     Returns
     -------
@@ -125,8 +128,9 @@ def _load_csv(*, path, target, sensitive, drop=()):
         raise ValueError(f"target={target!r} of {path!r} must hold two distinct values; "
                          f"it has {labels.size}.")
     y = (frame[target].to_numpy() == labels[1]).astype(int)
-    X = frame.drop(columns=list(dict.fromkeys([target, sensitive, *drop])))
-    return X, y, frame[sensitive].to_numpy()
+    sensitive = [sensitive] if isinstance(sensitive, str) else list(sensitive)
+    X = frame.drop(columns=list(dict.fromkeys([target, *sensitive, *drop])))
+    return X, y, combine_groups(frame[sensitive])
 
 
 @dataclass
