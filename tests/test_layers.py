@@ -23,6 +23,7 @@ LAYERS = {
     "skpanda._compat": 0,
     "skpanda._splits": 0,
     "skpanda._model_folder": 1,
+    "skpanda._model_lock": 1,
     "skpanda._threads": 0,
     "skpanda.datasets": 1,
     "skpanda.metrics": 1,

@@ -14,7 +14,7 @@ import pandas as pd
 from .._model_folder import no_space
 from ..datasets._preprocess import check_numeric_columns
 from ..learners import check_learners, learner_names
-from ..metrics._validation import combine_groups
+from ..metrics import combine_groups
 
 
 class CLIError(Exception):
@@ -184,7 +184,7 @@ def sensitive_groups(df, sensitive, where=None):
     """The group of each row of ``df``: one column's values, or the combined groups.
 
     Several columns form one label per row with
-    :func:`skpanda.metrics._validation.combine_groups` (``"('F', 'W')"``). With ``where``,
+    :func:`skpanda.metrics.combine_groups` (``"('F', 'W')"``). With ``where``,
     a missing value in a sensitive column is a one-line :class:`CLIError`.
     """
     columns = sensitive_list(sensitive)

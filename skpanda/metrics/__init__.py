@@ -23,6 +23,7 @@ from ._parity import demographic_parity, equalized_odds, error_rate_balance
 from ._scorer import (best_feasible, make_parity_scorer, make_parity_scorers,
                       penalised_score, predict_outcome)
 from ._report import fairness_report
+from ._validation import combine_groups
 from ._registry import CONSTRAINTS, constraint_name, disparity, get_constraint, to_fairlearn_moment
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "ParityConstraint",
     "as_constraint",
     "best_feasible",
+    "combine_groups",
     "constraint_name",
     "demographic_parity",
     "disparity",

@@ -14,7 +14,7 @@ def check_groups(groups, n_samples, name):
     """Return ``groups`` as a 1-d array of length ``n_samples`` without missing values.
 
     Several sensitive columns (a DataFrame, as fairlearn accepts) form combined
-    groups, one label per combination (:func:`skpanda.metrics._validation.combine_groups`).
+    groups, one label per combination (:func:`skpanda.metrics.combine_groups`).
     """
     arr = combine_groups(groups, name)
     if arr.shape[0] != n_samples:

@@ -97,7 +97,7 @@ def load_dataset(name, **params):
         and ``random_state=0``); for ``"csv"``: ``path``, ``target`` (a binary
         column, its larger value is 1), ``sensitive`` (the group column, not a
         feature; a list of several forms their combined groups, as
-        :func:`skpanda.metrics._validation.combine_groups`) and ``drop`` (other columns
+        :func:`skpanda.metrics.combine_groups`) and ``drop`` (other columns
         that are not features).
 
     Returns

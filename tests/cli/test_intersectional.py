@@ -12,7 +12,7 @@ import pytest
 
 from skpanda.cli import main
 from skpanda.cli._model import load_model
-from skpanda.metrics._validation import combine_groups
+from skpanda.metrics import combine_groups
 from skpanda.simulation import load_dataset
 
 SENSITIVE = ["sex", "race"]
