@@ -4,7 +4,8 @@ Usage: ``PYTHONPATH=$PWD python benchmarks/faithful_probe.py SEED N_ITER '{"eta"
 the JSON holds :class:`~skpanda.panda._nn.config.MetaTrainConfig` changes applied to the
 faithful preset (:func:`~skpanda.panda._nn.config.recipe_changes`). Prints the fit time,
 the share of the second half's iterations whose training task met rho after the proximal
-step, and the per-iteration history. Outputs of the runs made: docs/research/faithful_runs/tuning_seed0.txt.
+step, and the per-iteration history. Outputs of the runs made: docs/research/faithful_runs/tuning_normalized.txt
+(the first, plain-gradient preset: docs/research/faithful_runs/plain_gd_12it/tuning_seed0.txt).
 """
 
 import json
