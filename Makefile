@@ -24,8 +24,12 @@ install: $(VENV)/.installed
 demo: install
 	$(BIN)/skpanda reproduce --quick --out skpanda-results
 
+# One pytest-xdist worker per logical CPU (`make test WORKERS=4` to choose); a test file runs
+# whole on one worker, so its module fixtures are built once. Serial: .venv/bin/python -m pytest
+WORKERS ?= logical
+
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadfile
 
 # The site in docs/_build/html: warnings are errors (-W), every example in examples/plot_*.py
 # runs (one thread each), then every local link and image of the built site is checked.
