@@ -198,6 +198,17 @@ def sensitive_groups(df, sensitive, where=None):
     return combine_groups(df[columns])
 
 
+def missing_sensitive(df, sensitive):
+    """``(lacks, phrase)``: the sensitive columns ``df`` lacks and words naming them.
+
+    ``phrase`` is ``"sensitive column 'sex'"`` for one, ``"sensitive columns
+    ['sex', 'race']"`` for several (empty when none is missing).
+    """
+    lacks = [c for c in sensitive_list(sensitive) if c not in df.columns]
+    shown = repr(lacks[0]) if len(lacks) == 1 else lacks
+    return lacks, (f"sensitive column{'s' * (len(lacks) > 1)} {shown}" if lacks else "")
+
+
 def _require_columns(df, columns, what):
     missing = [c for c in columns if c not in df.columns]
     if missing:

@@ -3,8 +3,8 @@
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from ._common import (CLIError, _check_numbers, _numeric_columns, _require_columns, read_csv,
-                      sensitive_groups, sensitive_list, write_csv_atomically)
+from ._common import (CLIError, _check_numbers, _numeric_columns, _require_columns,
+                      missing_sensitive, read_csv, sensitive_groups, write_csv_atomically)
 from ._final import load_final
 from ._model import add_key_file
 
@@ -34,13 +34,11 @@ def model_inputs(model, df, where):
     meta = model.meta
     _require_columns(df, meta["features"], where)
     _check_numbers(df[meta["features"]], _numeric(model), where)
-    sensitive = sensitive_list(meta["sensitive"])
-    lacks = [c for c in sensitive if c not in df.columns]
+    lacks, named = missing_sensitive(df, meta["sensitive"])
     if not lacks:
-        return sensitive_groups(df, sensitive, where)
+        return sensitive_groups(df, meta["sensitive"], where)
     if meta["needs_groups_at_predict"]:
-        shown = repr(lacks[0]) if len(lacks) == 1 else lacks
-        raise CLIError(f"{where} lacks the sensitive column{'s' * (len(lacks) > 1)} {shown}: "
+        raise CLIError(f"{where} lacks the {named}: "
                        f"the model's learner "
                        f"({meta['learner']}) has one threshold per group and needs each row's "
                        "group. Add the column, or train with a group-blind --learner (lr, eg, "

@@ -6,7 +6,7 @@ import pandas as pd
 from ..learners import certifiable_bound, get_learner_spec, learner_names, make_learner
 from ..selectors._utils import _takes_sensitive_features, takes_unlabeled
 from ._common import (CLIError, _check_numbers, _numeric_columns, _require_columns, note,
-                      pd_tolist, read_csv, sensitive_groups, sensitive_list)
+                      missing_sensitive, pd_tolist, read_csv, sensitive_groups)
 from ._final import final_meta, save_final
 from ._model import add_key_file, load_model, writing_model
 
@@ -149,14 +149,11 @@ def _pool_groups(pool, sensitive, name, learner):
     """The pool's groups, required when the learner uses them."""
     uses = (takes_unlabeled(learner) or _takes_sensitive_features(learner)
             or get_learner_spec(name).needs_groups_at_predict)
-    sensitive = sensitive_list(sensitive)
-    lacks = [c for c in sensitive if c not in pool.columns]
+    lacks, named = missing_sensitive(pool, sensitive)
     if lacks:
         if uses:
-            shown = repr(lacks[0]) if len(lacks) == 1 else lacks
             raise CLIError(f"--learner {name} ({type(learner).__name__}) needs the groups: "
-                           f"--pool lacks the sensitive column{'s' * (len(lacks) > 1)} "
-                           f"{shown}.")
+                           f"--pool lacks the {named}.")
         return None
     return sensitive_groups(pool, sensitive, "--pool")
 

@@ -19,10 +19,16 @@ def csvs(tmp_path_factory):
                        "sex": rng.choice(["F", "M"], n, p=[0.35, 0.65])})
     df["income"] = np.where((df["age"] > 40) ^ (rng.rand(n) < 0.2), ">50K", "<=50K")
     df.loc[[3, 17], "job"] = np.nan  # missing cells must survive select -> train
-    df.iloc[:300].to_csv(tmp / "d0.csv", index=False)
-    df.iloc[300:600].drop(columns="income").to_csv(tmp / "pool.csv", index=False)
-    df.iloc[300:600][["income"]].to_csv(tmp / "truth.csv", index=False)
-    df.iloc[600:].to_csv(tmp / "test.csv", index=False)
+    return write_csvs(tmp, df, 300, 300)
+
+
+def write_csvs(tmp, df, n_d0, n_pool):
+    """Split ``df`` into d0.csv, pool.csv (no ``income``), truth.csv (its labels), test.csv."""
+    pool = df.iloc[n_d0:n_d0 + n_pool]
+    df.iloc[:n_d0].to_csv(tmp / "d0.csv", index=False)
+    pool.drop(columns="income").to_csv(tmp / "pool.csv", index=False)
+    pool[["income"]].to_csv(tmp / "truth.csv", index=False)
+    df.iloc[n_d0 + n_pool:].to_csv(tmp / "test.csv", index=False)
     return tmp
 
 
@@ -73,4 +79,5 @@ def helpers():
     """The helpers above, for the test modules (importlib mode: no conftest imports)."""
     from types import SimpleNamespace
 
-    return SimpleNamespace(fit=fit, label=label, one_line_error=one_line_error)
+    return SimpleNamespace(fit=fit, label=label, one_line_error=one_line_error,
+                           write_csvs=write_csvs)

@@ -19,7 +19,7 @@ SENSITIVE = ["sex", "race"]
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
+def data(tmp_path_factory, helpers):
     """d0.csv, pool.csv (no label), truth.csv (the pool's labels), test.csv; race 'A' is rare."""
     tmp = tmp_path_factory.mktemp("intersectional")
     rng = np.random.RandomState(0)
@@ -30,11 +30,7 @@ def data(tmp_path_factory):
                        "sex": rng.choice(["F", "M"], n),
                        "race": rng.choice(["W", "B", "A"], n, p=[0.6, 0.32, 0.08])})
     df["income"] = ((df["age"] > 40) ^ (rng.rand(n) < 0.2)).astype(int)
-    df.iloc[:200].to_csv(tmp / "d0.csv", index=False)
-    df.iloc[200:400].drop(columns="income").to_csv(tmp / "pool.csv", index=False)
-    df.iloc[200:400][["income"]].to_csv(tmp / "truth.csv", index=False)
-    df.iloc[400:].to_csv(tmp / "test.csv", index=False)
-    return tmp
+    return helpers.write_csvs(tmp, df, 200, 200)
 
 
 def _console(*argv):

@@ -181,8 +181,8 @@ def _normalized_proximal_gradient(policy, chi, anchor, eta, collective):
     params = list(policy.parameters())
     chi.backward()
     collective.sum_grads(params)
-    norm = torch.sqrt(sum((p.grad ** 2).sum() for p in params if p.grad is not None))
-    scale = eta / float(norm) if float(norm) > 0 else 0.0
+    norm = float(torch.sqrt(sum((p.grad ** 2).sum() for p in params if p.grad is not None)))
+    scale = eta / norm if norm > 0 else 0.0
     for p, a in zip(params, anchor):
         pull = (p - a).detach()
         p.grad = pull if p.grad is None else p.grad * scale + pull
